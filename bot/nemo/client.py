@@ -1,0 +1,452 @@
+"""NemoClient: one async method per NemoVideo endpoint (nemovideo-api.md).
+
+Every request goes through the same few steps: attach the token and the attribution
+headers, decode the JSON body whatever the HTTP status (§2.3), turn a failure into a typed
+error with `error_from_response`, and, when the token was rejected (1001), renew it and
+send the request once more. Network failures become `ServiceUnavailable` /
+`ServiceTimeout`, or `StreamDropped` once a chat stream has started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import mimetypes
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from httpx_sse import aconnect_sse
+
+from bot.nemo.auth import TokenProvider
+from bot.nemo.draft import Draft
+from bot.nemo.errors import (
+    MissingClientId,
+    NemoError,
+    RenderFailed,
+    SessionNotFound,
+    StreamDropped,
+    TokenInvalid,
+    UnexpectedResponse,
+    error_from_response,
+)
+from bot.nemo.events import Event, PartialTextFilter, parse_event
+from bot.nemo.models import (
+    AnonymousToken,
+    Credits,
+    RenderJob,
+    Session,
+    SessionState,
+    UploadedFile,
+)
+from bot.nemo.multipart import CHUNK_BYTES, FilePart, MultipartBody, file_chunks
+from bot.nemo.transport import decode_body, refusal, save_body, sse_messages, transport_error
+from bot.nemo.wire import (
+    parse_anonymous_token,
+    parse_credits,
+    parse_render_job,
+    parse_session,
+    parse_state,
+    parse_uploaded_files,
+)
+
+log = logging.getLogger(__name__)
+
+#: A chat turn may last 15 minutes (generation takes 100–300 s).
+STREAM_TIMEOUT_SECONDS = 900.0
+CONNECT_TIMEOUT_SECONDS = 10.0
+#: After a large upload the backend may probe the file before it answers.
+UPLOAD_READ_TIMEOUT_SECONDS = 300.0
+DOWNLOAD_READ_TIMEOUT_SECONDS = 60.0
+
+APP_NAME = "nemo_agent"
+DEFAULT_RENDER_OUTPUT: dict[str, Any] = {"format": "mp4", "quality": "high", "resolution": "1080p"}
+
+_STREAM_TIMEOUT = httpx.Timeout(
+    connect=CONNECT_TIMEOUT_SECONDS, read=STREAM_TIMEOUT_SECONDS, write=30.0, pool=10.0
+)
+_UPLOAD_TIMEOUT = httpx.Timeout(
+    connect=CONNECT_TIMEOUT_SECONDS, read=UPLOAD_READ_TIMEOUT_SECONDS, write=60.0, pool=10.0
+)
+_DOWNLOAD_TIMEOUT = httpx.Timeout(
+    connect=CONNECT_TIMEOUT_SECONDS, read=DOWNLOAD_READ_TIMEOUT_SECONDS, write=30.0, pool=10.0
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """The three headers NemoVideo wants on every request (missing ones → 402 on export)."""
+
+    source: str
+    version: str
+    platform: str = "unknown"
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-Skill-Source": self.source,
+            "X-Skill-Version": self.version,
+            "X-Skill-Platform": self.platform,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UploadSource:
+    """One file to upload: from disk (`path`) or from an async byte source (`chunks`).
+
+    `size`, when known for a `chunks` source, lets the request carry a Content-Length
+    instead of being sent chunked; it must then be exact. A `chunks` source that is a
+    one-shot iterator cannot be sent twice, so such an upload is not retried after a 1001.
+    """
+
+    filename: str
+    path: Path | None = None
+    chunks: AsyncIterable[bytes] | None = None
+    content_type: str | None = None
+    size: int | None = None
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+class NemoClient:
+    """Talks to NemoVideo over an `httpx.AsyncClient` whose base_url is NEMO_API_URL."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, tokens: TokenProvider, attribution: Attribution
+    ) -> None:
+        self._http = http
+        self._tokens = tokens
+        self._attribution = attribution
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _headers(self, token: str | None) -> dict[str, str]:
+        headers = self._attribution.headers()
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+    async def _renewed(self, rejected: str, error: NemoError) -> str:
+        """A fresh token after `error` (1001); a token that cannot be renewed re-raises it."""
+        log.info("NemoVideo rejected the token (code %s): renewing it", error.code)
+        try:
+            return await self._tokens.renew(rejected)
+        except TokenInvalid:
+            raise error from None
+
+    async def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        json_body: object = None,
+        body: MultipartBody | None = None,
+        replayable: bool = True,
+        http_timeout: httpx.Timeout | None = None,
+    ) -> object:
+        """Send an authenticated request; return the decoded body of a success.
+
+        On 1001 the token is renewed and the request sent once more (only when its body
+        can be produced again: `replayable`).
+        """
+        token = await self._tokens.current()
+        for attempt in (1, 2):
+            headers = self._headers(token)
+            content: AsyncGenerator[bytes, None] | None = None
+            if body is not None:
+                headers["Content-Type"] = body.content_type
+                length = body.content_length
+                if length is not None:
+                    headers["Content-Length"] = str(length)
+                content = body.stream()
+            try:
+                response = await self._http.request(
+                    method,
+                    url,
+                    json=json_body,
+                    content=content,
+                    headers=headers,
+                    timeout=http_timeout if http_timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                )
+            except httpx.HTTPError as exc:
+                raise transport_error(exc) from exc
+            finally:
+                if content is not None:
+                    await content.aclose()  # closes the file when the server answered early
+            log.debug("%s %s -> HTTP %s", method, url, response.status_code)
+            decoded = decode_body(response)
+            error = error_from_response(response.status_code, decoded, response.headers)
+            if error is None:
+                return decoded
+            if isinstance(error, TokenInvalid) and attempt == 1:
+                token = await self._renewed(token, error)
+                if replayable:
+                    continue
+            raise error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- auth and sessions ------------------------------------------------------------
+
+    async def fetch_anonymous_token(self, client_id: str) -> AnonymousToken:
+        """A starter token for `client_id` (one per client id per 7 days: keep it)."""
+        headers = self._headers(None)
+        headers["X-Client-Id"] = client_id
+        try:
+            response = await self._http.post("/api/auth/anonymous-token", headers=headers)
+        except httpx.HTTPError as exc:
+            raise transport_error(exc) from exc
+        error = refusal(response)
+        if error is not None:
+            raise error
+        return parse_anonymous_token(decode_body(response))
+
+    async def create_session(self, language: str = "en", task_name: str = "project") -> Session:
+        body = await self._call(
+            "POST",
+            f"/api/tasks/me/with-session/{APP_NAME}",
+            json_body={"task_name": task_name, "language": language},
+        )
+        return parse_session(body)
+
+    # -- chat -------------------------------------------------------------------------
+
+    async def stream_chat(self, session_id: str, text: str) -> AsyncIterator[Event]:
+        """The events of one turn, until the server closes the stream.
+
+        A refusal before the stream starts raises its typed error (1001: renewed and sent
+        once more); a network failure after it started raises StreamDropped, after the
+        events received so far. The turn goes on server-side either way: never re-send.
+        """
+        payload = {
+            "app_name": APP_NAME,
+            "user_id": "me",
+            "session_id": session_id,
+            "new_message": {"role": "user", "parts": [{"text": text}]},
+        }
+        token = await self._tokens.current()
+        for attempt in (1, 2):
+            headers = self._headers(token)
+            headers["Accept"] = "text/event-stream"
+            try:
+                async with aconnect_sse(
+                    self._http,
+                    "POST",
+                    "/run_sse",
+                    json=payload,
+                    headers=headers,
+                    timeout=_STREAM_TIMEOUT,
+                ) as source:
+                    response = source.response
+                    content_type = response.headers.get("content-type", "")
+                    if response.is_success and "text/event-stream" in content_type:
+                        async for event in self._events(response):
+                            yield event
+                        return
+                    await response.aread()
+                    error = refusal(response) or UnexpectedResponse(
+                        f"expected an event stream, got {content_type or 'no content type'}",
+                        status=response.status_code,
+                    )
+            except httpx.HTTPError as exc:
+                raise transport_error(exc) from exc
+            if isinstance(error, TokenInvalid) and attempt == 1:
+                token = await self._renewed(token, error)
+                continue
+            raise error
+
+    @staticmethod
+    async def _events(response: httpx.Response) -> AsyncIterator[Event]:
+        partials = PartialTextFilter()
+        count = 0
+        try:
+            async with contextlib.aclosing(sse_messages(response)) as messages:
+                async for name, data in messages:
+                    event = parse_event(name, data)
+                    if event is not None:
+                        event = partials.feed(event)
+                    if event is not None:
+                        count += 1
+                        yield event
+        except httpx.HTTPError as exc:
+            log.warning("chat stream dropped after %d events (%s)", count, type(exc).__name__)
+            raise StreamDropped(f"the chat stream broke ({type(exc).__name__})") from exc
+        log.debug("chat stream closed after %d events", count)
+
+    # -- uploads ----------------------------------------------------------------------
+
+    async def upload_files(
+        self, session_id: str, files: Sequence[UploadSource]
+    ) -> list[UploadedFile]:
+        """Upload several files in one streamed multipart request (field `files`)."""
+        parts = [await self._file_part(source) for source in files]
+        replayable = all(
+            source.chunks is None or not isinstance(source.chunks, AsyncIterator)
+            for source in files
+        )
+        body = await self._call(
+            "POST",
+            self._upload_path(session_id),
+            body=MultipartBody(parts),
+            replayable=replayable,
+            http_timeout=_UPLOAD_TIMEOUT,
+        )
+        return parse_uploaded_files(body)
+
+    async def upload_urls(self, session_id: str, urls: Sequence[str]) -> list[UploadedFile]:
+        body = await self._call(
+            "POST",
+            self._upload_path(session_id),
+            json_body={"urls": list(urls), "source_type": "url"},
+            http_timeout=_UPLOAD_TIMEOUT,
+        )
+        return parse_uploaded_files(body)
+
+    @staticmethod
+    def _upload_path(session_id: str) -> str:
+        return f"/api/upload-video/{APP_NAME}/me/{_segment(session_id)}"
+
+    @staticmethod
+    async def _file_part(source: UploadSource) -> FilePart:
+        content_type = (
+            source.content_type
+            or mimetypes.guess_type(source.filename)[0]
+            or "application/octet-stream"
+        )
+        open_chunks: Callable[[], AsyncIterator[bytes]]
+        if source.path is not None and source.chunks is None:
+            path = source.path
+            size: int | None = (await asyncio.to_thread(path.stat)).st_size
+
+            def open_chunks() -> AsyncIterator[bytes]:
+                return file_chunks(path, CHUNK_BYTES)
+
+        elif source.chunks is not None and source.path is None:
+            chunks = source.chunks
+            size = source.size
+
+            def open_chunks() -> AsyncIterator[bytes]:
+                return aiter(chunks)
+
+        else:
+            raise ValueError(f"{source.filename}: give exactly one of path or chunks")
+        return FilePart("files", source.filename, content_type, open_chunks, size)
+
+    # -- account and state ------------------------------------------------------------
+
+    async def fetch_credits(self) -> Credits:
+        return parse_credits(await self._call("GET", "/api/credits/balance/simple"))
+
+    async def fetch_state(self, session_id: str) -> SessionState:
+        body = await self._call(
+            "GET", f"/api/state/{APP_NAME}/me/{_segment(session_id)}/latest"
+        )
+        return parse_state(body)
+
+    # -- render -----------------------------------------------------------------------
+
+    async def submit_render(
+        self,
+        render_id: str,
+        session_id: str,
+        draft: Draft,
+        output: dict[str, Any] | None = None,
+    ) -> RenderJob:
+        """Start rendering `draft` under the client-chosen `render_id`.
+
+        A refusal that is not about the token, plan or service (e.g. a duplicate id)
+        raises RenderFailed: the caller retries with a new id.
+        """
+        payload = {
+            "id": render_id,
+            "sessionId": session_id,
+            "draft": draft.raw,
+            "output": output if output is not None else dict(DEFAULT_RENDER_OUTPUT),
+        }
+        try:
+            body = await self._call("POST", "/api/render/proxy/lambda", json_body=payload)
+        except (UnexpectedResponse, MissingClientId) as exc:
+            raise RenderFailed(exc.message, code=exc.code, status=exc.status) from exc
+        return parse_render_job(body, render_id)
+
+    async def fetch_render(self, render_id: str) -> RenderJob:
+        """The job as the poll endpoint describes it; a failed job is returned, not raised."""
+        try:
+            body = await self._call("GET", f"/api/render/proxy/lambda/{_segment(render_id)}")
+        except SessionNotFound as exc:
+            if exc.code == 1002:
+                raise
+            # An HTTP 404 here means the render id is unknown, not the session.
+            raise RenderFailed(exc.message or "render not found", status=exc.status) from exc
+        return parse_render_job(body, render_id)
+
+    async def cancel_render(self, render_id: str) -> None:
+        """Stop a pending render; one that already finished is refused (UnexpectedResponse)."""
+        await self._call("POST", f"/api/render/proxy/lambda/{_segment(render_id)}/cancel")
+
+    async def download_render(self, job: RenderJob, destination: Path) -> Path:
+        """Save the rendered video at `destination`, streamed to disk.
+
+        The output URL is tried first (a public CDN link: no token goes there unless it is
+        on the API host); when it fails, the API's own download endpoint is used.
+        """
+        fallback = f"/api/render/proxy/{_segment(job.render_id)}/download"
+        if job.output_url:
+            try:
+                return await self._download(job.output_url, destination)
+            except TokenInvalid:
+                raise  # already renewed once: the fallback would be refused the same way
+            except NemoError as exc:
+                log.warning(
+                    "render %s: output URL failed (%s); trying the download endpoint",
+                    job.render_id,
+                    type(exc).__name__,
+                )
+        return await self._download(fallback, destination)
+
+    def _on_api_host(self, url: str) -> bool:
+        target = httpx.URL(url)
+        if not target.is_absolute_url:
+            return True
+        base = self._http.base_url
+        return (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port)
+
+    async def _download(self, url: str, destination: Path) -> Path:
+        on_api = self._on_api_host(url)
+        token = await self._tokens.current() if on_api else None
+        for attempt in (1, 2):
+            headers = self._headers(token) if on_api else {}
+            try:
+                async with self._http.stream(
+                    "GET", url, headers=headers, timeout=_DOWNLOAD_TIMEOUT, follow_redirects=True
+                ) as response:
+                    error = await self._download_refusal(response, on_api=on_api)
+                    if error is None:
+                        await save_body(response, destination)
+                        return destination
+            except httpx.HTTPError as exc:
+                raise transport_error(exc) from exc
+            if isinstance(error, TokenInvalid) and on_api and token is not None and attempt == 1:
+                token = await self._renewed(token, error)
+                continue
+            raise error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    async def _download_refusal(response: httpx.Response, *, on_api: bool) -> NemoError | None:
+        content_type = response.headers.get("content-type", "")
+        if response.is_success and "json" not in content_type:
+            return None
+        await response.aread()
+        if not on_api:
+            # A CDN's status codes say nothing about NemoVideo's business codes.
+            return UnexpectedResponse(
+                f"HTTP {response.status_code} from the output URL", status=response.status_code
+            )
+        return refusal(response) or UnexpectedResponse(
+            "expected a video, got a JSON body", status=response.status_code
+        )

@@ -1,0 +1,79 @@
+"""Every setting nemobot reads, from the environment or a `.env` file.
+
+Built once at start-up (`Settings()`) and passed to whatever needs it; there is no
+module-level instance. Tokens are `SecretStr`, so they never show up in a repr or a log.
+Every field here is listed, with a comment, in `.env.example`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot import __version__
+
+DEFAULT_NEMO_API_URL = "https://mega-api-prod.nemovideo.ai"
+DEFAULT_NEMO_WEB_URL = "https://nemovideo.com"
+DEFAULT_DISCORD_API_BASE_URL = "https://discord.com/api/v10"
+DEFAULT_DISCORD_GATEWAY_URL = "wss://gateway.discord.gg"
+SKILL_SOURCE = "best-free-video-generation-ai"
+
+
+class Settings(BaseSettings):
+    """nemobot's configuration. Field names are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        case_sensitive=False,
+        extra="ignore",
+    )
+
+    # Discord
+    discord_token: SecretStr | None = None
+    discord_api_base_url: str = DEFAULT_DISCORD_API_BASE_URL
+    discord_gateway_url: str = DEFAULT_DISCORD_GATEWAY_URL
+    allowed_role_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    max_turns_per_user_per_day: int = Field(default=0, ge=0)
+
+    # NemoVideo
+    nemo_token: SecretStr | None = None
+    nemo_api_url: str = DEFAULT_NEMO_API_URL
+    nemo_web_url: str = DEFAULT_NEMO_WEB_URL
+    nemo_skill_source: str = SKILL_SOURCE
+    nemo_skill_version: str = __version__
+    nemo_skill_platform: str = "unknown"
+
+    # Storage and output
+    database_path: Path = Path("data/nemobot.sqlite3")
+    download_dir: Path = Path("exports")
+
+    # Logs
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("allowed_role_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept `ALLOWED_ROLE_IDS=1,2,3` (commas or spaces) as well as a list."""
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(",", " ").split()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("nemo_api_url", "nemo_web_url", "discord_api_base_url", mode="after")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("discord_token", "nemo_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
