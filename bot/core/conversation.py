@@ -1,0 +1,255 @@
+"""One chat turn: stream the backend's reply into a live message, and recover from failure.
+
+The user's message is sent to `/run_sse` exactly once. If the stream breaks, or the bot
+restarts in the middle of a turn, the session state is read instead (re-sending would
+charge twice). Error handling follows the brief's table; the words come from `Wording`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from bot.core.live import LiveReply
+from bot.core.port import Action, ChatPort
+from bot.core.store import fingerprint_state
+from bot.core.timings import Timings
+from bot.core.wording import Wording, translate_gui
+from bot.nemo.client import NemoClient
+from bot.nemo.draft import timeline_summary
+from bot.nemo.errors import (
+    NemoError,
+    RateLimited,
+    SessionNotFound,
+    StreamDropped,
+)
+from bot.nemo.events import StreamError, TextEvent, ToolCall
+from bot.nemo.models import SessionState
+
+log = logging.getLogger(__name__)
+
+#: Puts an error into the user's words (the engine knows whether the user is anonymous).
+Explain = Callable[[NemoError, Wording], Awaitable[str]]
+
+#: Backend noise the brief says to drop when the turn already produced normal text.
+TEMPORARY_ISSUE_MARKERS = ("encountered a temporary issue", "遇到了临时问题", "遇到临时问题")
+
+
+@dataclass
+class TurnOutcome:
+    """What happened, for the caller (logs, buttons, tests)."""
+
+    text: str = ""
+    tools: list[str] = field(default_factory=list)
+    error: NemoError | None = None
+    changed: bool | None = None
+    exportable: bool = False
+
+
+class TurnRunner:
+    """Runs chat turns for the engine. Stateless between turns; built once at start-up."""
+
+    def __init__(
+        self,
+        client: NemoClient,
+        port: ChatPort,
+        timings: Timings,
+        explain: Explain,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._port = port
+        self._timings = timings
+        self._explain = explain
+        self._clock = clock
+
+    async def run(
+        self,
+        conversation: str,
+        session_id: str,
+        text: str,
+        wording: Wording,
+        *,
+        before: SessionState | None,
+        reply: LiveReply,
+        on_session_lost: Callable[[], Awaitable[str]],
+    ) -> TurnOutcome:
+        """Stream one turn into `reply`; `before` is the state read just before sending.
+
+        `on_session_lost` creates and binds a new session (1002) and returns its id.
+        Errors that end the turn are shown in `reply` and returned in the outcome.
+        """
+        outcome = TurnOutcome()
+        retried_rate_limit = False
+        retried_session = False
+        while True:
+            try:
+                await self._stream(session_id, text, wording, reply, outcome)
+                break
+            except RateLimited as exc:
+                if retried_rate_limit or outcome.text or outcome.tools:
+                    return await self._fail(reply, wording, outcome, exc)
+                retried_rate_limit = True
+                wait = min(exc.retry_after, self._timings.rate_limit_retry_seconds)
+                reply.show(await self._explain(exc, wording))
+                await asyncio.sleep(wait)
+            except SessionNotFound as exc:
+                if retried_session or outcome.text or outcome.tools:
+                    return await self._fail(reply, wording, outcome, exc)
+                retried_session = True
+                session_id = await on_session_lost()
+                before = None
+                await self._port.send(conversation, await self._explain(exc, wording))
+            except StreamDropped as exc:
+                log.warning("stream dropped in %s: %r", conversation, exc)
+                outcome.error = exc
+                return await self.recover(
+                    session_id, wording, _fingerprint_of(before), reply, outcome
+                )
+            except NemoError as exc:
+                return await self._fail(reply, wording, outcome, exc)
+
+        if outcome.error is not None:  # the stream reported an error event
+            return await self.recover(session_id, wording, _fingerprint_of(before), reply, outcome)
+        state = await self._safe_state(session_id)
+        if state is not None:
+            outcome.exportable = state.draft.is_exportable
+            outcome.changed = before is None or fingerprint_state(state) != fingerprint_state(
+                before
+            )
+        if outcome.text:
+            final = outcome.text
+        elif state is not None and outcome.changed:
+            final = wording.turn_no_text(timeline_summary(state.draft))
+        else:
+            final = wording.turn_no_change()
+        actions = (Action.EXPORT, Action.TIMELINE) if outcome.exportable else ()
+        await reply.finish(final, actions)
+        return outcome
+
+    async def _stream(
+        self,
+        session_id: str,
+        text: str,
+        wording: Wording,
+        reply: LiveReply,
+        outcome: TurnOutcome,
+    ) -> None:
+        status = wording.thinking()
+        last_text_at = self._clock()
+        stall_count = 0
+        stall_task = asyncio.create_task(asyncio.sleep(0))
+        pieces: list[str] = []
+
+        def render() -> str:
+            # Translated as a whole: a GUI phrase may straddle two streamed chunks.
+            body = translate_gui("".join(pieces).strip(), wording.language)
+            return f"{body}\n\n{status}" if body and status else body or status
+
+        async def stall_watch() -> None:
+            nonlocal status, stall_count
+            while True:
+                since = self._clock() - last_text_at
+                wait = self._timings.still_working_seconds * (stall_count + 1) - since
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                stall_count += 1
+                minutes = round((self._clock() - last_text_at) / 60)
+                status = wording.still_working(minutes)
+                reply.show(render())
+
+        stall_task = asyncio.create_task(stall_watch(), name="stall-watch")
+        try:
+            async for event in self._client.stream_chat(session_id, text):
+                if isinstance(event, TextEvent):
+                    if _is_noise(event.text) and pieces:
+                        continue
+                    pieces.append(event.text)
+                    if not event.partial:
+                        pieces.append("\n\n")
+                    last_text_at = self._clock()
+                    stall_count = 0
+                    status = ""
+                    outcome.text = translate_gui("".join(pieces).strip(), wording.language)
+                    reply.show(render())
+                elif isinstance(event, ToolCall):
+                    outcome.tools.append(event.name)
+                    status = wording.tool_status(event.name)
+                    reply.show(render())
+                elif isinstance(event, StreamError):
+                    log.warning("stream error event: %s", event.message)
+                    outcome.error = StreamDropped(event.message)
+        finally:
+            stall_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await stall_task
+
+    async def recover(
+        self,
+        session_id: str,
+        wording: Wording,
+        baseline: str | None,
+        reply: LiveReply,
+        outcome: TurnOutcome,
+    ) -> TurnOutcome:
+        """The brief's disconnect recovery: never re-send; watch the state for a change.
+
+        `baseline` is the state fingerprint from before the turn (None if unknown: then
+        the first state that can be read is reported).
+        """
+        reply.show(_join(outcome.text, wording.recovery_checking()))
+        await asyncio.sleep(self._timings.recovery_first_check_seconds)
+        unchanged = 0
+        while True:
+            state = await self._safe_state(session_id)
+            if state is not None:
+                changed = baseline is None or fingerprint_state(state) != baseline
+                if changed:
+                    outcome.changed = True
+                    outcome.exportable = state.draft.is_exportable
+                    summary = timeline_summary(state.draft)
+                    actions = (Action.EXPORT, Action.TIMELINE) if outcome.exportable else ()
+                    await reply.finish(
+                        _join(outcome.text, wording.recovery_changed(summary)), actions
+                    )
+                    return outcome
+            unchanged += 1
+            if unchanged >= self._timings.recovery_max_unchanged_checks:
+                outcome.changed = False
+                await reply.finish(_join(outcome.text, wording.recovery_gave_up()), (Action.RETRY,))
+                return outcome
+            await asyncio.sleep(self._timings.recovery_interval_seconds)
+
+    async def _safe_state(self, session_id: str) -> SessionState | None:
+        try:
+            return await self._client.fetch_state(session_id)
+        except NemoError as exc:
+            log.warning("state check failed: %r", exc)
+            return None
+
+    async def _fail(
+        self, reply: LiveReply, wording: Wording, outcome: TurnOutcome, exc: NemoError
+    ) -> TurnOutcome:
+        outcome.error = exc
+        message = await self._explain(exc, wording)
+        await reply.finish(_join(outcome.text, message), (Action.RETRY,))
+        return outcome
+
+
+def _fingerprint_of(state: SessionState | None) -> str | None:
+    return fingerprint_state(state) if state is not None else None
+
+
+def _is_noise(text: str) -> bool:
+    lowered = text.lower()
+    return any(marker in lowered for marker in TEMPORARY_ISSUE_MARKERS)
+
+
+def _join(first: str, second: str) -> str:
+    return f"{first}\n\n{second}" if first else second

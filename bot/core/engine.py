@@ -1,0 +1,364 @@
+"""The engine: what happens when someone talks to nemobot, on any chat platform.
+
+`Engine.handle(message)` routes a message (export / credits / status / upload / chat),
+keeps one turn per conversation at a time (a message that arrives mid-turn is told it
+will run next), and persists enough to finish or explain everything after a restart.
+Platform edges call it and implement `ChatPort`; nothing here knows about Discord.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from bot.core.conversation import TurnOutcome, TurnRunner
+from bot.core.intents import Intent, is_upload_word, route
+from bot.core.live import LiveReply
+from bot.core.port import Attachment, ChatPort, IncomingMessage, MessageGone
+from bot.core.records import TurnStatus
+from bot.core.renders import RenderManager
+from bot.core.store import Conversation, Store, Turn, fingerprint_state
+from bot.core.timings import Timings
+from bot.core.uploads import UploadChecker
+from bot.core.wording import Wording
+from bot.nemo.auth import TokenSource
+from bot.nemo.client import NemoClient
+from bot.nemo.draft import timeline_summary
+from bot.nemo.errors import InsufficientCredits, NemoError, SessionNotFound
+from bot.nemo.models import SessionState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineLimits:
+    """Spend control for shared credits (0 = unlimited)."""
+
+    max_turns_per_user_per_day: int = 0
+
+
+class Engine:
+    """One per process; every conversation goes through it."""
+
+    def __init__(
+        self,
+        *,
+        client: NemoClient,
+        store: Store,
+        tokens: TokenSource,
+        port: ChatPort,
+        web_url: str,
+        timings: Timings | None = None,
+        limits: EngineLimits | None = None,
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._tokens = tokens
+        self._port = port
+        self._web_url = web_url.rstrip("/")
+        self._timings = timings or Timings()
+        self._limits = limits or EngineLimits()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._uploads = UploadChecker()
+        self._turns = TurnRunner(client, port, self._timings, self.explain)
+        self.renders = RenderManager(
+            client,
+            store,
+            port,
+            self._timings,
+            wording_for=self.wording_for,
+            explain=self.explain,
+        )
+
+    # ----- conversations -------------------------------------------------------------
+
+    async def wording_for(self, conversation: str) -> Wording:
+        record = await self._store.get_conversation(conversation)
+        return Wording(record.language if record else "en")
+
+    async def start_conversation(
+        self, conversation: str, *, owner_id: int | None, language: str = "en"
+    ) -> Conversation:
+        """Create a NemoVideo session and bind it to `conversation` (replacing any)."""
+        lang = Wording(language).language
+        session = await self._client.create_session(language=lang)
+        return await self._store.save_conversation(
+            conversation,
+            session_id=session.session_id,
+            task_id=session.task_id,
+            user_id=session.user_id,
+            owner_id=owner_id,
+            language=lang,
+        )
+
+    async def ensure_conversation(
+        self, conversation: str, *, owner_id: int | None, language: str = "en"
+    ) -> Conversation:
+        record = await self._store.get_conversation(conversation)
+        if record is not None:
+            return record
+        return await self.start_conversation(conversation, owner_id=owner_id, language=language)
+
+    async def is_session(self, conversation: str) -> bool:
+        return await self._store.get_conversation(conversation) is not None
+
+    # ----- the words for errors ------------------------------------------------------
+
+    async def explain(self, error: NemoError, wording: Wording) -> str:
+        """An error in the user's words; 2001 gets a registration link for anonymous users."""
+        identity = self._tokens.identity
+        bind_url = None
+        if isinstance(error, InsufficientCredits) and identity.anonymous:
+            user_id = await self._tokens.user_id()
+            bind_url = (
+                f"{self._web_url}/register?bind={user_id}"
+                if user_id
+                else (f"{self._web_url}/register")
+            )
+        return wording.error(error, anonymous=identity.anonymous, bind_url=bind_url)
+
+    # ----- messages ------------------------------------------------------------------
+
+    async def handle(self, message: IncomingMessage, *, language: str = "en") -> None:
+        """Route one user message and carry it out in its conversation."""
+        key = message.conversation
+        intent = route(message.text, has_attachments=bool(message.attachments))
+        conversation = await self.ensure_conversation(
+            key, owner_id=message.author_id, language=language
+        )
+        wording = Wording(conversation.language)
+
+        text = message.text.strip()
+        if intent is Intent.UPLOAD:
+            if not message.attachments:
+                await self._port.send(key, wording.upload_how())
+                return
+            async with self._turn_lock(key, wording):
+                uploaded = await self._upload(key, message.attachments, wording)
+            if not uploaded or not text or is_upload_word(text):
+                return  # nothing more than the files, or "upload this"
+            intent = route(text)  # words sent with the files: "status", or an edit
+
+        if intent is Intent.CREDITS:
+            await self._port.send(key, await self.credits_text(key))
+        elif intent is Intent.STATUS:
+            await self._port.send(key, await self.status_text(key))
+        elif intent is Intent.EXPORT:
+            await self.export(key, message.author_id)
+        elif text:
+            async with self._turn_lock(key, wording):
+                if await self._within_limit(message.author_id, key, wording):
+                    await self._chat(key, message.author_id, text, wording)
+
+    @contextlib.asynccontextmanager
+    async def _turn_lock(self, conversation: str, wording: Wording) -> AsyncIterator[None]:
+        """One turn per conversation; a message that has to wait is told so."""
+        lock = self._locks.setdefault(conversation, asyncio.Lock())
+        if lock.locked():
+            await self._port.send(conversation, wording.wait_your_turn())
+        async with lock:
+            yield
+
+    async def credits_text(self, conversation: str) -> str:
+        wording = await self.wording_for(conversation)
+        try:
+            credits = await self._client.fetch_credits()
+        except NemoError as exc:
+            return await self.explain(exc, wording)
+        return wording.credits(credits.available, credits.frozen, credits.total)
+
+    async def status_text(self, conversation: str) -> str:
+        wording = await self.wording_for(conversation)
+        record = await self._store.get_conversation(conversation)
+        if record is None:
+            return wording.nothing_to_export()
+        try:
+            state = await self._client.fetch_state(record.session_id)
+        except NemoError as exc:
+            return await self.explain(exc, wording)
+        return wording.status(timeline_summary(state.draft))
+
+    async def export(self, conversation: str, requester_id: int | None) -> None:
+        record = await self._store.get_conversation(conversation)
+        if record is None:
+            await self._port.send(conversation, Wording("en").nothing_to_export())
+            return
+        await self.renders.export(conversation, record.session_id, requester_id)
+
+    async def reset(self, conversation: str, *, owner_id: int | None) -> None:
+        """Start over: a fresh NemoVideo session for this conversation."""
+        record = await self._store.get_conversation(conversation)
+        language = record.language if record else "en"
+        await self.start_conversation(conversation, owner_id=owner_id, language=language)
+        await self._port.send(conversation, Wording(language).session_reset())
+
+    # ----- start-up and shut-down ----------------------------------------------------
+
+    async def resume(self) -> None:
+        """Finish what a previous run left: renders in flight and interrupted turns."""
+        await self.renders.resume()
+        for turn in await self._store.get_unfinished_turns():
+            task = asyncio.create_task(self._resume_turn(turn), name=f"resume-turn-{turn.id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for everything in flight: turns, resumed turns, renders."""
+        while self._tasks or any(lock.locked() for lock in self._locks.values()):
+            if self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            else:
+                await asyncio.sleep(0.05)
+        await self.renders.wait_idle()
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.renders.close()
+
+    # ----- internals -----------------------------------------------------------------
+
+    async def _within_limit(self, user_id: int, conversation: str, wording: Wording) -> bool:
+        limit = self._limits.max_turns_per_user_per_day
+        if limit <= 0:
+            return True
+        if await self._store.count_turns_today(user_id) >= limit:
+            await self._port.send(conversation, wording.limit_reached(limit))
+            return False
+        return True
+
+    async def _upload(
+        self, conversation: str, attachments: Sequence[Attachment], wording: Wording
+    ) -> bool:
+        """Upload what passes the checks; True when at least one file went through."""
+        record = await self._store.get_conversation(conversation)
+        assert record is not None
+        accepted, refusals = self._uploads.check(attachments, wording)
+        for refusal in refusals:
+            await self._port.send(conversation, refusal)
+        if not accepted:
+            return False
+        try:
+            files = await self._client.upload_files(
+                record.session_id, [self._uploads.source(a) for a in accepted]
+            )
+        except NemoError as exc:
+            await self._port.send(conversation, await self.explain(exc, wording))
+            return False
+        for item in files:
+            await self._store.add_upload(
+                conversation,
+                filename=item.filename,
+                size_bytes=next((a.size_bytes for a in accepted if a.filename == item.filename), 0),
+                file_type=item.file_type,
+                cdn_url=item.cdn_url,
+            )
+        await self._port.send(conversation, wording.uploaded([f.filename for f in files]))
+        return True
+
+    async def _chat(self, conversation: str, author_id: int, text: str, wording: Wording) -> None:
+        record = await self._store.get_conversation(conversation)
+        assert record is not None
+        reply = LiveReply(
+            self._port, conversation, interval_seconds=self._timings.edit_interval_seconds
+        )
+        status_id = await reply.start(wording.thinking())
+
+        async def session_lost() -> str:
+            session = await self._client.create_session(language=record.language)
+            await self._store.rebind_session(
+                conversation, session.session_id, session.task_id, user_id=session.user_id
+            )
+            log.info("session for %s was gone; bound a new one", conversation)
+            return session.session_id
+
+        # The state before the turn tells a silent edit, a dropped stream or a restart
+        # what the turn changed. It is also where a lost session (1002) shows up first.
+        session_id = record.session_id
+        before: SessionState | None = None
+        try:
+            before = await self._client.fetch_state(session_id)
+        except SessionNotFound as exc:
+            session_id = await session_lost()
+            await self._port.send(conversation, await self.explain(exc, wording))
+        except NemoError as exc:
+            log.warning("state before the turn unavailable: %r", exc)
+
+        turn = await self._store.start_turn(
+            conversation,
+            author_id=author_id,
+            status_message_id=status_id,
+            state_fingerprint=fingerprint_state(before) if before else None,
+        )
+        await self._store.record_turn_usage(author_id)
+        started = time.monotonic()
+        try:
+            outcome = await self._turns.run(
+                conversation,
+                session_id,
+                text,
+                wording,
+                before=before,
+                reply=reply,
+                on_session_lost=session_lost,
+            )
+        except asyncio.CancelledError:
+            # Shutting down mid-turn: the turn stays "running" so the next start resumes it.
+            log.info("turn %s in %s interrupted by shutdown", turn.id, conversation)
+            raise
+        except Exception:
+            await self._store.finish_turn(turn.id, TurnStatus.FAILED)
+            raise
+        status = TurnStatus.DONE if outcome.error is None else TurnStatus.FAILED
+        await self._store.finish_turn(turn.id, status)
+        log.info(
+            "turn %s in %s: %s, %d tool calls, %.1fs",
+            turn.id,
+            conversation,
+            status.value,
+            len(outcome.tools),
+            time.monotonic() - started,
+        )
+
+    async def _resume_turn(self, turn: Turn) -> None:
+        """A turn the last run did not finish: never re-send it, read the state instead."""
+        record = await self._store.get_conversation(turn.conversation)
+        if record is None:
+            await self._store.finish_turn(turn.id, TurnStatus.INTERRUPTED)
+            return
+        wording = Wording(record.language)
+        reply = LiveReply(
+            self._port,
+            turn.conversation,
+            message_id=turn.status_message_id,
+            interval_seconds=self._timings.edit_interval_seconds,
+        )
+        try:
+            if turn.status_message_id is not None:
+                try:
+                    await self._port.edit(
+                        turn.conversation, turn.status_message_id, wording.recovery_checking()
+                    )
+                except MessageGone:
+                    reply = LiveReply(
+                        self._port,
+                        turn.conversation,
+                        interval_seconds=self._timings.edit_interval_seconds,
+                    )
+                    await reply.start(wording.recovery_checking())
+            else:
+                await reply.start(wording.recovery_checking())
+            outcome = await self._turns.recover(
+                record.session_id, wording, turn.state_fingerprint, reply, TurnOutcome()
+            )
+            final = TurnStatus.DONE if outcome.changed else TurnStatus.INTERRUPTED
+            await self._store.finish_turn(turn.id, final)
+        except Exception:
+            log.exception("could not resume turn %s", turn.id)
+            await self._store.finish_turn(turn.id, TurnStatus.INTERRUPTED)

@@ -1,0 +1,128 @@
+"""A reply that grows while the backend streams: paced edits, split over several messages.
+
+`LiveReply` owns the messages of one reply. `show(text)` records the latest full text and
+returns at once; a background flusher pushes it when the pacer says an edit is due, so the
+platform only ever receives the newest content (no backlog of stale edits). Pages past the
+platform's length limit become extra messages. A message that vanished, or that is too old
+to edit, is replaced by a new one rather than failing the turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+
+from bot.core.pacing import ReplyPacer, split_message
+from bot.core.port import Action, ChatPort, MessageGone
+
+log = logging.getLogger(__name__)
+
+#: Discord allows about 5 edits per 5 s per channel; one edit a second leaves headroom.
+EDIT_INTERVAL_SECONDS = 1.2
+#: Messages older than an hour have a tiny edit budget on Discord: start a new one before.
+MAX_EDIT_AGE_SECONDS = 55 * 60
+
+
+class LiveReply:
+    """The messages showing one streamed reply in a conversation."""
+
+    def __init__(
+        self,
+        port: ChatPort,
+        conversation: str,
+        *,
+        message_id: str | None = None,
+        interval_seconds: float = EDIT_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._port = port
+        self._conversation = conversation
+        self._clock = clock
+        self._pacer = ReplyPacer(interval_seconds, port.max_message_chars, clock)
+        self._ids: list[str] = [message_id] if message_id else []
+        self._shown: list[str] = []
+        self._created_at = clock()
+        self._latest = ""
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._flusher: asyncio.Task[None] | None = None
+
+    @property
+    def message_ids(self) -> Sequence[str]:
+        return tuple(self._ids)
+
+    async def start(self, text: str) -> str:
+        """Post the first message at once (the user sees a reply immediately)."""
+        self._latest = text
+        async with self._lock:
+            await self._push([text], ())
+        self._pacer.mark_pushed(text)
+        self._flusher = asyncio.create_task(self._flush_loop(), name="live-reply-flusher")
+        return self._ids[0]
+
+    def show(self, text: str) -> None:
+        """Record the newest full text; it reaches the platform when an edit is due."""
+        if text != self._latest:
+            self._latest = text
+            self._pacer.update(text)
+            self._wake.set()
+
+    async def finish(self, text: str, actions: Sequence[Action] = ()) -> None:
+        """Stop streaming and show `text` for good, with buttons under the last page."""
+        await self._stop_flusher()
+        self._latest = text
+        async with self._lock:
+            await self._push(split_message(text, self._port.max_message_chars), actions)
+
+    async def _stop_flusher(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+            self._flusher = None
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            wait = self._pacer.seconds_until_due()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if not self._pacer.due():
+                self._wake.clear()
+                continue
+            pages = self._pacer.take()
+            self._wake.clear()
+            async with self._lock:
+                try:
+                    await self._push(pages, ())
+                except Exception:  # a failed live edit must not end the turn
+                    log.warning("live edit failed in %s", self._conversation, exc_info=True)
+
+    async def _push(self, pages: Sequence[str], actions: Sequence[Action]) -> None:
+        if self._ids and self._clock() - self._created_at > MAX_EDIT_AGE_SECONDS:
+            self._ids, self._shown = [], []
+            self._created_at = self._clock()
+        for index, page in enumerate(pages):
+            page_actions = actions if index == len(pages) - 1 else ()
+            if index < len(self._ids):
+                if index < len(self._shown) and self._shown[index] == page and not page_actions:
+                    continue
+                try:
+                    await self._port.edit(
+                        self._conversation, self._ids[index], page, actions=page_actions
+                    )
+                except MessageGone:
+                    self._ids[index] = await self._port.send(
+                        self._conversation, page, actions=page_actions
+                    )
+            else:
+                self._ids.append(
+                    await self._port.send(self._conversation, page, actions=page_actions)
+                )
+            if index < len(self._shown):
+                self._shown[index] = page
+            else:
+                self._shown.append(page)

@@ -1,0 +1,131 @@
+"""The database schema, as numbered migrations.
+
+`MIGRATIONS[n - 1]` brings the schema from version `n - 1` to version `n`; the version a
+database is at lives in SQLite's `PRAGMA user_version`, so `Store.open` runs only the ones it
+has not seen, each in its own transaction. Never edit a migration that has shipped: append a
+new one. They are Python strings (not `.sql` files) so they travel inside any install.
+
+Why the foreign keys look the way they do: turns and uploads belong to a conversation and go
+with it; renders do not, because a render that is still running when a conversation is reset
+must still reach the thread that asked for it (its `conversation_key` names the thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE credentials (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        client_id   TEXT,
+        token       TEXT,
+        user_id     TEXT,
+        expires_at  TEXT,
+        credits     INTEGER,
+        updated_at  TEXT NOT NULL
+    );
+
+    CREATE TABLE conversations (
+        key         TEXT PRIMARY KEY,
+        session_id  TEXT NOT NULL,
+        task_id     TEXT,
+        user_id     TEXT,
+        owner_id    INTEGER,
+        language    TEXT NOT NULL DEFAULT 'en' CHECK (language IN ('en', 'zh')),
+        channel_id  INTEGER,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
+
+    CREATE TABLE turns (
+        id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_key   TEXT NOT NULL REFERENCES conversations (key) ON DELETE CASCADE,
+        author_id          INTEGER,
+        status             TEXT NOT NULL
+                           CHECK (status IN ('running', 'done', 'failed', 'interrupted')),
+        status_message_id  TEXT,
+        state_fingerprint  TEXT,
+        started_at         TEXT NOT NULL,
+        finished_at        TEXT
+    );
+    CREATE INDEX turns_running ON turns (conversation_key) WHERE status = 'running';
+
+    CREATE TABLE renders (
+        render_id         TEXT PRIMARY KEY,
+        conversation_key  TEXT NOT NULL,
+        requester_id      INTEGER,
+        status            TEXT NOT NULL,
+        progress          INTEGER NOT NULL DEFAULT 0,
+        output_url        TEXT,
+        error             TEXT,
+        message_id        TEXT,
+        attempts          INTEGER NOT NULL DEFAULT 0,
+        created_at        TEXT NOT NULL,
+        updated_at        TEXT NOT NULL,
+        delivered_at      TEXT
+    );
+    CREATE INDEX renders_undelivered ON renders (created_at) WHERE delivered_at IS NULL;
+
+    CREATE TABLE uploads (
+        id                INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_key  TEXT NOT NULL REFERENCES conversations (key) ON DELETE CASCADE,
+        session_id        TEXT,
+        filename          TEXT NOT NULL,
+        size_bytes        INTEGER,
+        file_type         TEXT,
+        cdn_url           TEXT,
+        created_at        TEXT NOT NULL
+    );
+    CREATE INDEX uploads_by_conversation ON uploads (conversation_key);
+
+    CREATE TABLE usage (
+        user_id  INTEGER NOT NULL,
+        day      TEXT NOT NULL,
+        turns    INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, day)
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+async def user_version(db: aiosqlite.Connection) -> int:
+    """The schema version recorded in the database file."""
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+async def migrate(db: aiosqlite.Connection) -> None:
+    """Apply the migrations the database has not seen, each atomically with its version.
+
+    Safe to run again (nothing to do) and against a second process migrating the same
+    file at the same moment (whoever loses the race finds the version already moved on).
+    """
+    current = await user_version(db)
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"the database schema is version {current}, newer than this nemobot knows "
+            f"({SCHEMA_VERSION}); upgrade nemobot"
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        script = MIGRATIONS[version - 1]
+        try:
+            await db.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+        except sqlite3.Error:
+            if db.in_transaction:
+                await db.rollback()
+            if await user_version(db) >= version:
+                continue  # another process applied it first
+            raise
+        log.info("database migrated to schema version %s", version)

@@ -1,0 +1,89 @@
+"""The chat-platform port: everything the engine needs from Discord or the terminal.
+
+The engine never imports discord. It speaks to a `ChatPort`, which the edge implements
+(`cogs.port.DiscordPort`, `bot.core.terminal.TerminalPort`, and an in-memory one in tests).
+Conversations are identified by a string key (`"discord:<thread id>"`, `"terminal:…"`);
+messages by the string id the port hands back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+
+class Action(StrEnum):
+    """Buttons the engine may put under a message; the edge decides how they look."""
+
+    EXPORT = "export"
+    TIMELINE = "timeline"
+    #: Under a failed chat turn: the edge asks for the message again (never re-sent).
+    RETRY = "retry"
+    #: Under a failed export: export again.
+    RETRY_EXPORT = "retry_export"
+
+
+class MessageGone(Exception):
+    """The message to edit no longer exists (deleted, or too old to edit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file a user attached. `size_bytes` is what the platform declared, checked first.
+
+    `open` streams the bytes (only called once the checks pass); `url` is set when the
+    platform offers a direct link NemoVideo could fetch itself.
+    """
+
+    filename: str
+    size_bytes: int
+    open: Callable[[], AsyncIterator[bytes]]
+    url: str | None = None
+    content_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A user's message in a conversation."""
+
+    conversation: str
+    author_id: int
+    text: str
+    attachments: Sequence[Attachment] = field(default_factory=tuple)
+
+
+class ChatPort(Protocol):
+    """What the engine can do on a chat platform."""
+
+    #: The longest message the platform shows (Discord: 2000 characters).
+    max_message_chars: int
+
+    async def send(
+        self,
+        conversation: str,
+        text: str,
+        *,
+        actions: Sequence[Action] = (),
+        ping_user: int | None = None,
+    ) -> str:
+        """Post a message; returns its id. Only `ping_user` (if any) may be notified."""
+        ...
+
+    async def edit(
+        self, conversation: str, message_id: str, text: str, *, actions: Sequence[Action] = ()
+    ) -> None:
+        """Replace a message's text; raises MessageGone when it cannot be edited."""
+        ...
+
+    async def send_file(
+        self, conversation: str, path: Path, text: str, *, ping_user: int | None = None
+    ) -> str:
+        """Post a file with a caption; returns the message id."""
+        ...
+
+    async def upload_limit_bytes(self, conversation: str) -> int:
+        """The largest file this conversation accepts (Discord: the guild's limit)."""
+        ...

@@ -1,0 +1,175 @@
+"""The rows the store hands out: frozen values, Discord ids as `int`, times as aware UTC.
+
+A conversation key is a string naming where the conversation lives, e.g. `discord:<thread_id>`
+or `terminal:<name>`. Times are stored as ISO 8601 text in UTC; the `*_from_row` functions
+turn a database row back into its record.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Literal
+
+Language = Literal["en", "zh"]
+
+
+def time_to_text(moment: datetime) -> str:
+    """ISO 8601 in UTC; a naive time is taken to be UTC already."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def time_from_text(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _required_time(text: str) -> datetime:
+    moment = time_from_text(text)
+    assert moment is not None
+    return moment
+
+
+class TurnStatus(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    #: The bot stopped while the turn was running; recovery decides what the user is told.
+    INTERRUPTED = "interrupted"
+
+
+class RenderState(StrEnum):
+    """A render as we track it: the backend's states plus our own `gave_up`."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    #: We stopped polling (too slow or too many errors); never resumed after a restart.
+    GAVE_UP = "gave_up"
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """One NemoVideo session bound to one place (a Discord thread, a terminal)."""
+
+    key: str
+    session_id: str
+    task_id: str | None
+    user_id: str | None  # NemoVideo's user id (anonymous: `anon_…`, for the `?bind=` link)
+    owner_id: int | None  # who started it (a Discord user id)
+    language: Language
+    channel_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What recovery needs to know about one chat turn. The message text is never stored:
+    recovery must never re-send it (that would charge twice)."""
+
+    id: int
+    conversation: str  # the conversation key
+    author_id: int | None
+    status: TurnStatus
+    status_message_id: str | None
+    #: A hash of the session state before the turn, to tell later whether it changed anything.
+    state_fingerprint: str | None
+    started_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Render:
+    """An export job, from submission to delivery in the thread."""
+
+    render_id: str
+    conversation: str  # the conversation key
+    requester_id: int | None
+    status: RenderState
+    progress: int
+    output_url: str | None
+    error: str | None
+    message_id: str | None
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file the backend accepted into a conversation's session."""
+
+    id: int
+    conversation: str  # the conversation key
+    session_id: str | None
+    filename: str
+    size_bytes: int | None
+    file_type: str | None
+    cdn_url: str | None
+    created_at: datetime
+
+
+def conversation_from_row(row: sqlite3.Row) -> Conversation:
+    return Conversation(
+        key=row["key"],
+        session_id=row["session_id"],
+        task_id=row["task_id"],
+        user_id=row["user_id"],
+        owner_id=row["owner_id"],
+        language="zh" if row["language"] == "zh" else "en",
+        channel_id=row["channel_id"],
+        created_at=_required_time(row["created_at"]),
+        updated_at=_required_time(row["updated_at"]),
+    )
+
+
+def turn_from_row(row: sqlite3.Row) -> Turn:
+    return Turn(
+        id=row["id"],
+        conversation=row["conversation_key"],
+        author_id=row["author_id"],
+        status=TurnStatus(row["status"]),
+        status_message_id=row["status_message_id"],
+        state_fingerprint=row["state_fingerprint"],
+        started_at=_required_time(row["started_at"]),
+        finished_at=time_from_text(row["finished_at"]),
+    )
+
+
+def render_from_row(row: sqlite3.Row) -> Render:
+    return Render(
+        render_id=row["render_id"],
+        conversation=row["conversation_key"],
+        requester_id=row["requester_id"],
+        status=RenderState(row["status"]),
+        progress=int(row["progress"]),
+        output_url=row["output_url"],
+        error=row["error"],
+        message_id=row["message_id"],
+        attempts=int(row["attempts"]),
+        created_at=_required_time(row["created_at"]),
+        updated_at=_required_time(row["updated_at"]),
+        delivered_at=time_from_text(row["delivered_at"]),
+    )
+
+
+def upload_from_row(row: sqlite3.Row) -> Upload:
+    return Upload(
+        id=row["id"],
+        conversation=row["conversation_key"],
+        session_id=row["session_id"],
+        filename=row["filename"],
+        size_bytes=row["size_bytes"],
+        file_type=row["file_type"],
+        cdn_url=row["cdn_url"],
+        created_at=_required_time(row["created_at"]),
+    )

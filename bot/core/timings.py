@@ -1,0 +1,27 @@
+"""How long the engine waits for things. Defaults follow the brief; tests shrink them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Timings:
+    """Every wait the engine makes, in seconds unless the name says otherwise."""
+
+    #: Minimum time between two edits of a streamed reply.
+    edit_interval_seconds: float = 1.2
+    #: "⏳ Still working…" after this long without new text, and again every as long.
+    still_working_seconds: float = 120.0
+    #: After a 429, wait this long (or what the server asks) and try once more.
+    rate_limit_retry_seconds: float = 30.0
+    #: After a dropped stream: first state check, then the interval between checks.
+    recovery_first_check_seconds: float = 30.0
+    recovery_interval_seconds: float = 60.0
+    #: Give up on a dropped turn after this many checks that show no change.
+    recovery_max_unchanged_checks: int = 5
+    #: Render polling: the first poll, the growth factor, the ceiling, and when to give up.
+    render_first_poll_seconds: float = 3.0
+    render_poll_backoff: float = 1.6
+    render_max_poll_seconds: float = 30.0
+    render_give_up_seconds: float = 20 * 60.0

@@ -1,0 +1,86 @@
+"""Start-up: every resource built once, in order, and closed in reverse.
+
+`open_services()` is shared by `nemobot run` and `nemobot chat`: it opens the database,
+the HTTP client, the token source and NemoClient, and builds the engine on the given
+chat port. Nothing here is module-level; callers own the context.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bot import __version__
+from bot.core.engine import Engine, EngineLimits
+from bot.core.port import ChatPort
+from bot.core.store import Store
+from bot.core.timings import Timings
+from bot.nemo.auth import TokenSource
+from bot.nemo.client import Attribution, NemoClient
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Ordinary requests; the chat stream sets its own, much longer, read timeout.
+HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What a running nemobot holds."""
+
+    settings: Settings
+    store: Store
+    tokens: TokenSource
+    client: NemoClient
+    engine: Engine
+
+
+def attribution_from(settings: Settings) -> Attribution:
+    return Attribution(
+        source=settings.nemo_skill_source,
+        version=settings.nemo_skill_version or __version__,
+        platform=settings.nemo_skill_platform,
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_services(
+    settings: Settings,
+    port: ChatPort,
+    *,
+    api_url: str | None = None,
+    database_path: Path | None = None,
+    timings: Timings | None = None,
+) -> AsyncIterator[Services]:
+    """Open everything nemobot needs; `api_url`/`database_path` override the settings."""
+    store = await Store.open(database_path or settings.database_path)
+    try:
+        async with httpx.AsyncClient(
+            base_url=api_url or settings.nemo_api_url,
+            timeout=HTTP_TIMEOUT,
+            headers={"User-Agent": f"nemobot/{__version__}"},
+        ) as http:
+            tokens = TokenSource(static_token=settings.nemo_token, store=store)
+            client = NemoClient(http, tokens, attribution_from(settings))
+            tokens.bind_fetcher(client.fetch_anonymous_token)
+            engine = Engine(
+                client=client,
+                store=store,
+                tokens=tokens,
+                port=port,
+                web_url=settings.nemo_web_url,
+                timings=timings,
+                limits=EngineLimits(settings.max_turns_per_user_per_day),
+            )
+            try:
+                yield Services(settings, store, tokens, client, engine)
+            finally:
+                await engine.close()
+    finally:
+        await store.close()

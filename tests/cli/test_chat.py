@@ -1,0 +1,106 @@
+"""`nemobot chat` as a user runs it: a real process, piped input, files on disk."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.emulator import run_emulator
+from tests.engine.conftest import fast_config
+
+SCRIPT = """\
+generate a 10-second sunset timelapse over a mountain lake with background music
+/upload {clip}
+add a title Golden Hour
+status
+credits
+积分
+export
+"""
+
+
+def run_chat(cwd: Path, stdin: str, *args: str, env: dict[str, str] | None = None) -> str:
+    environment = {
+        **os.environ,
+        "NEMOBOT_EMULATOR_TURN_SCALE": "0",
+        "NEMOBOT_EMULATOR_RENDER_SECONDS": "0.3",
+        **(env or {}),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=90,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_offline_chat_script_ends_with_an_mp4_on_disk(tmp_path: Path) -> None:
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00" * 4096)
+
+    out = run_chat(tmp_path, SCRIPT.format(clip=clip), "--offline")
+
+    assert "Offline mode" in out
+    assert "Golden Hour" in out, "the title edit shows in the status"
+    assert "Timeline (" in out
+    assert "📎" in out and "clip.mp4" in out
+    assert out.count("Credits") >= 2 or out.count("💳") >= 2
+    [video] = list((tmp_path / "exports").glob("*.mp4"))
+    assert video.read_bytes()[4:8] == b"ftyp"
+    assert str(video) in out
+    assert "http://127.0.0.1:" in out, "the link is printed with the path"
+
+
+@pytest.mark.slow
+async def test_a_second_run_reuses_the_stored_anonymous_token(tmp_path: Path) -> None:
+    async with run_emulator(fast_config()) as emulator:
+        env = {"NEMO_API_URL": emulator.url, "DATABASE_PATH": str(tmp_path / "db.sqlite3")}
+        import asyncio
+
+        first = await asyncio.to_thread(run_chat, tmp_path, "hello\n", env=env)
+        second = await asyncio.to_thread(run_chat, tmp_path, "credits\n", env=env)
+
+        assert first and "💳" in second
+        assert emulator.state.counters.token_requests == 1
+        async with httpx.AsyncClient(base_url=emulator.url) as http:
+            stats = (await http.get("/_emulator/stats")).json()
+        assert stats["token_requests"] == 1
+
+
+def test_run_without_a_discord_token_points_at_the_offline_chat(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "DISCORD_TOKEN" in done.stderr and "nemobot chat --offline" in done.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["chat"], ["run"], ["emulator"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *command, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert "usage: nemobot" in done.stdout

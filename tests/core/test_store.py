@@ -1,0 +1,395 @@
+"""The SQLite store, on a real file in tmp_path."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import stat
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.core.migrations import SCHEMA_VERSION
+from bot.core.store import RenderState, Store, TurnStatus, fingerprint_state
+from bot.nemo.auth import CredentialStore
+from bot.nemo.draft import Draft
+from bot.nemo.models import AnonymousToken, RenderStatus, SessionState
+
+KEY = "discord:1234567890123456789"
+
+
+class FakeClock:
+    """A settable UTC clock, so timestamps and "today" are under the test's control."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Store]:
+    async with Store.open(tmp_path / "db" / "nemobot.sqlite3", now=clock) as opened:
+        yield opened
+
+
+async def _conversation(store: Store, key: str = KEY) -> None:
+    await store.save_conversation(key, session_id="s-1", owner_id=42)
+
+
+# -- opening ------------------------------------------------------------------------------
+
+
+async def test_open_creates_folder_and_a_private_file(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "data" / "bot.sqlite3"
+    async with Store.open(path) as store:
+        await store.save_client_id("c-1")
+        for candidate in path.parent.iterdir():
+            assert stat.S_IMODE(candidate.stat().st_mode) == 0o600, candidate.name
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+async def test_open_tightens_an_existing_world_readable_file(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    async with Store.open(path):
+        pass
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+async def test_journal_mode_is_wal(store: Store) -> None:
+    assert (await store.journal_mode()).lower() == "wal"
+
+
+async def test_migrations_are_recorded_and_idempotent_on_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    async with Store.open(path) as store:
+        assert await store.schema_version() == SCHEMA_VERSION
+        await store.save_conversation(KEY, session_id="s-1")
+    async with Store.open(path) as store:
+        assert await store.schema_version() == SCHEMA_VERSION
+        assert (await store.get_conversation(KEY)) is not None
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+async def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(path) as raw:
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(RuntimeError, match="newer"):
+        await Store.open(path)
+
+
+async def test_two_processes_opening_a_new_file_at_once_both_succeed(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    first, second = await asyncio.gather(Store.open(path), Store.open(path))
+    try:
+        assert await first.schema_version() == await second.schema_version() == SCHEMA_VERSION
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_foreign_keys_are_enforced(store: Store) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.start_turn("discord:unknown", author_id=1)
+
+
+# -- credentials --------------------------------------------------------------------------
+
+
+async def test_store_satisfies_the_credential_store_protocol(store: Store) -> None:
+    credentials: CredentialStore = store
+    assert await credentials.get_client_id() is None
+    assert await credentials.get_anonymous_token() is None
+
+
+async def test_credentials_survive_close_and_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    token = AnonymousToken(
+        token="nmv_usr_secret",
+        user_id="anon_abc123",
+        expires_at=datetime(2026, 3, 18, tzinfo=UTC),
+        credits=100,
+    )
+    async with Store.open(path) as store:
+        await store.save_client_id("client-uuid")
+        await store.save_anonymous_token(token)
+    async with Store.open(path) as store:
+        assert await store.get_client_id() == "client-uuid"
+        assert await store.get_anonymous_token() == token
+
+
+async def test_saving_a_token_keeps_the_client_id_and_replaces_the_old_token(
+    store: Store,
+) -> None:
+    await store.save_client_id("client-uuid")
+    await store.save_anonymous_token(AnonymousToken("old", "anon_1", None, 100))
+    await store.save_anonymous_token(AnonymousToken("new", "anon_1", None, None))
+    assert await store.get_client_id() == "client-uuid"
+    assert await store.get_anonymous_token() == AnonymousToken("new", "anon_1", None, None)
+
+
+async def test_a_naive_expiry_is_read_back_as_utc(store: Store) -> None:
+    await store.save_anonymous_token(
+        AnonymousToken("t", None, datetime(2026, 3, 18, 8, 30), None)
+    )
+    token = await store.get_anonymous_token()
+    assert token is not None
+    assert token.expires_at == datetime(2026, 3, 18, 8, 30, tzinfo=UTC)
+
+
+# -- conversations ------------------------------------------------------------------------
+
+
+async def test_conversation_round_trip_keeps_discord_ids_as_int(store: Store) -> None:
+    saved = await store.save_conversation(
+        KEY,
+        session_id="5529798706024415232",
+        task_id="task_1",
+        user_id="anon_abc",
+        owner_id=987654321098765432,
+        language="zh",
+        channel_id=1234567890123456789,
+    )
+    assert await store.get_conversation(KEY) == saved
+    assert saved.owner_id == 987654321098765432
+    assert saved.channel_id == 1234567890123456789
+    assert saved.language == "zh"
+    assert await store.get_conversation("terminal:other") is None
+
+
+async def test_saving_again_replaces_fields_but_keeps_created_at(
+    store: Store, clock: FakeClock
+) -> None:
+    first = await store.save_conversation(KEY, session_id="s-1", owner_id=1)
+    clock.advance(minutes=5)
+    second = await store.save_conversation(KEY, session_id="s-2", owner_id=1)
+    assert second.session_id == "s-2"
+    assert second.created_at == first.created_at
+    assert second.updated_at == first.updated_at + timedelta(minutes=5)
+
+
+async def test_rebind_session_after_1002_keeps_owner_and_language(store: Store) -> None:
+    await store.save_conversation(
+        KEY, session_id="old", task_id="t-old", user_id="anon_1", owner_id=7, language="zh"
+    )
+    rebound = await store.rebind_session(KEY, "new", "t-new")
+    assert rebound is not None
+    assert (rebound.session_id, rebound.task_id) == ("new", "t-new")
+    assert (rebound.owner_id, rebound.language, rebound.user_id) == (7, "zh", "anon_1")
+    assert await store.rebind_session("terminal:nobody", "x") is None
+
+
+async def test_unknown_language_is_rejected_by_the_schema(store: Store) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.save_conversation(KEY, session_id="s", language="fr")  # type: ignore[arg-type]
+
+
+async def test_deleting_a_conversation_takes_its_turns_and_uploads_but_not_renders(
+    store: Store,
+) -> None:
+    await _conversation(store)
+    turn = await store.start_turn(KEY, author_id=1)
+    await store.add_upload(KEY, filename="clip.mp4", size_bytes=10)
+    await store.create_render("r-1", KEY)
+    assert await store.delete_conversation(KEY) is True
+    assert await store.delete_conversation(KEY) is False
+    assert await store.get_turn(turn.id) is None
+    assert await store.list_uploads(KEY) == []
+    assert await store.get_render("r-1") is not None
+
+
+# -- turns --------------------------------------------------------------------------------
+
+
+async def test_turn_lifecycle(store: Store, clock: FakeClock) -> None:
+    await _conversation(store)
+    turn = await store.start_turn(KEY, author_id=42, state_fingerprint="abc")
+    assert turn.status is TurnStatus.RUNNING
+    assert (turn.conversation, turn.author_id, turn.state_fingerprint) == (KEY, 42, "abc")
+    await store.set_turn_message(turn.id, "1111")
+    assert await store.get_unfinished_turns() == [
+        await store.get_turn(turn.id)
+    ]
+    clock.advance(seconds=20)
+    assert await store.finish_turn(turn.id, TurnStatus.DONE) is True
+    finished = await store.get_turn(turn.id)
+    assert finished is not None
+    assert finished.status is TurnStatus.DONE
+    assert finished.status_message_id == "1111"
+    assert finished.finished_at == turn.started_at + timedelta(seconds=20)
+    assert await store.get_unfinished_turns() == []
+
+
+async def test_a_turn_finishes_once(store: Store) -> None:
+    await _conversation(store)
+    turn = await store.start_turn(KEY)
+    assert await store.finish_turn(turn.id, "interrupted") is True
+    assert await store.finish_turn(turn.id, TurnStatus.DONE) is False
+    again = await store.get_turn(turn.id)
+    assert again is not None and again.status is TurnStatus.INTERRUPTED
+
+
+@pytest.mark.parametrize("status", [TurnStatus.RUNNING, "running", "finished"])
+async def test_finish_turn_refuses_a_status_that_is_not_an_end(
+    store: Store, status: str
+) -> None:
+    await _conversation(store)
+    turn = await store.start_turn(KEY)
+    with pytest.raises(ValueError):
+        await store.finish_turn(turn.id, status)
+
+
+async def test_unfinished_turns_survive_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    async with Store.open(path) as store:
+        await _conversation(store)
+        running = await store.start_turn(KEY, author_id=1, status_message_id="m-1")
+        done = await store.start_turn(KEY, author_id=1)
+        await store.finish_turn(done.id, TurnStatus.FAILED)
+    async with Store.open(path) as store:
+        assert [t.id for t in await store.get_unfinished_turns()] == [running.id]
+
+
+async def test_state_fingerprint_changes_only_with_the_draft_or_media() -> None:
+    def state(draft: dict[str, object], **raw: object) -> SessionState:
+        return SessionState("s", None, None, Draft.from_wire(draft), raw=dict(raw))
+
+    base = {"t": [{"tt": 0, "sg": [{"d": 1000}]}], "d": 1000}
+    assert fingerprint_state(state(base)) == fingerprint_state(state(dict(base), fetched="now"))
+    assert fingerprint_state(state(base)) != fingerprint_state(state({**base, "d": 2000}))
+
+
+# -- renders ------------------------------------------------------------------------------
+
+
+async def test_render_lifecycle(store: Store, clock: FakeClock) -> None:
+    created = await store.create_render("r-1", KEY, requester_id=42, message_id="m-9")
+    assert created.status is RenderState.PENDING
+    assert (created.progress, created.attempts, created.delivered_at) == (0, 0, None)
+
+    clock.advance(seconds=30)
+    updated = await store.update_render(
+        "r-1", status=RenderStatus.PROCESSING, progress=40, attempts=2
+    )
+    assert updated is not None
+    assert (updated.status, updated.progress, updated.attempts) == (
+        RenderState.PROCESSING, 40, 2
+    )
+    assert updated.message_id == "m-9"  # untouched fields stay
+    assert updated.updated_at == created.created_at + timedelta(seconds=30)
+
+    done = await store.update_render(
+        "r-1", status="completed", progress=100, output_url="https://cdn/x.mp4"
+    )
+    assert done is not None and done.output_url == "https://cdn/x.mp4"
+    assert await store.get_render("r-1") == done
+    assert await store.update_render("missing", progress=1) is None
+
+
+async def test_unfinished_renders_exclude_delivered_and_given_up(store: Store) -> None:
+    for render_id in ("r-pending", "r-completed", "r-failed", "r-delivered", "r-gave-up"):
+        await store.create_render(render_id, KEY)
+    await store.create_render("r-elsewhere", "terminal:me")
+    await store.update_render("r-completed", status=RenderState.COMPLETED)
+    await store.update_render("r-failed", status=RenderState.FAILED, error="boom")
+    await store.mark_delivered("r-delivered")
+    await store.update_render("r-gave-up", status=RenderState.GAVE_UP)
+
+    unfinished = [r.render_id for r in await store.get_unfinished_renders()]
+    assert sorted(unfinished) == ["r-completed", "r-elsewhere", "r-failed", "r-pending"]
+    in_thread = [r.render_id for r in await store.get_unfinished_renders(KEY)]
+    assert sorted(in_thread) == ["r-completed", "r-failed", "r-pending"]
+
+
+async def test_mark_delivered_is_true_exactly_once(store: Store) -> None:
+    await store.create_render("r-1", KEY)
+    assert await store.mark_delivered("r-1") is True
+    assert await store.mark_delivered("r-1") is False
+    render = await store.get_render("r-1")
+    assert render is not None and render.delivered_at is not None
+    assert await store.mark_delivered("unknown") is False
+
+
+async def test_two_racing_resumers_deliver_a_render_once(store: Store) -> None:
+    await store.create_render("r-1", KEY)
+    results = await asyncio.gather(*(store.mark_delivered("r-1") for _ in range(2)))
+    assert sorted(results) == [False, True]
+
+
+async def test_two_processes_racing_on_one_file_deliver_a_render_once(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    async with Store.open(path) as first, Store.open(path) as second:
+        await first.create_render("r-1", KEY)
+        results = await asyncio.gather(
+            *(store.mark_delivered("r-1") for store in (first, second, first, second))
+        )
+    assert results.count(True) == 1
+
+
+async def test_unmark_delivered_lets_a_failed_delivery_be_retried(store: Store) -> None:
+    await store.create_render("r-1", KEY)
+    assert await store.mark_delivered("r-1") is True
+    await store.unmark_delivered("r-1")
+    assert [r.render_id for r in await store.get_unfinished_renders()] == ["r-1"]
+    assert await store.mark_delivered("r-1") is True
+
+
+async def test_renders_survive_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    async with Store.open(path) as store:
+        await store.create_render("r-1", KEY, requester_id=5)
+        await store.update_render("r-1", status=RenderState.PROCESSING, progress=50)
+    async with Store.open(path) as store:
+        [render] = await store.get_unfinished_renders()
+        assert (render.render_id, render.requester_id, render.progress) == ("r-1", 5, 50)
+
+
+# -- uploads and usage --------------------------------------------------------------------
+
+
+async def test_uploads_are_listed_in_order_per_conversation(store: Store) -> None:
+    await _conversation(store)
+    await _conversation(store, "terminal:other")
+    first = await store.add_upload(
+        KEY, filename="a.mp4", size_bytes=1_000, file_type="video", cdn_url="https://cdn/a",
+        session_id="s-1",
+    )
+    await store.add_upload("terminal:other", filename="elsewhere.png")
+    second = await store.add_upload(KEY, filename="b.png", session_id="s-2")
+    assert await store.list_uploads(KEY) == [first, second]
+    assert await store.list_uploads(KEY, session_id="s-1") == [first]
+    assert (first.size_bytes, first.file_type, first.cdn_url) == (1_000, "video", "https://cdn/a")
+
+
+async def test_turn_usage_counts_per_user_per_utc_day(store: Store, clock: FakeClock) -> None:
+    assert await store.record_turn_usage(1, date(2026, 3, 1)) == 1
+    assert await store.record_turn_usage(1, date(2026, 3, 1)) == 2
+    assert await store.record_turn_usage(2, date(2026, 3, 1)) == 1
+    assert await store.record_turn_usage(1) == 3  # the store's clock says 2026-03-01
+    assert await store.count_turns_today(1, datetime(2026, 3, 1, 23, 59, tzinfo=UTC)) == 3
+    assert await store.count_turns_today(1, datetime(2026, 3, 2, 0, 0, tzinfo=UTC)) == 0
+    clock.advance(days=1)
+    assert await store.count_turns_today(1) == 0
+
+
+async def test_usage_day_follows_utc_not_local_time(store: Store) -> None:
+    new_york = timezone(timedelta(hours=-5))
+    late_evening_in_new_york = datetime(2026, 3, 1, 21, 0, tzinfo=new_york)
+    await store.record_turn_usage(1, late_evening_in_new_york)  # 2026-03-02 02:00 UTC
+    assert await store.count_turns_today(1, datetime(2026, 3, 2, 12, tzinfo=UTC)) == 1
+    assert await store.count_turns_today(1, datetime(2026, 3, 1, 12, tzinfo=UTC)) == 0

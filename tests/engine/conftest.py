@@ -1,0 +1,124 @@
+"""The real engine on a real SQLite file, talking to the emulator over 127.0.0.1.
+
+Only the chat platform is in memory (`MemoryPort`). Timings are shrunk so the brief's
+waits (30 s, 60 s, 2 min) take milliseconds; the behaviour is otherwise unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bot.core.engine import Engine, EngineLimits
+from bot.core.store import Store
+from bot.core.timings import Timings
+from bot.emulator import EmulatorConfig, RunningEmulator, run_emulator
+from bot.nemo.auth import TokenSource
+from bot.runtime import open_services
+from bot.settings import Settings
+from tests.engine.memport import MemoryPort
+
+FAST = Timings(
+    edit_interval_seconds=0.01,
+    still_working_seconds=0.3,
+    rate_limit_retry_seconds=0.05,
+    recovery_first_check_seconds=0.05,
+    recovery_interval_seconds=0.05,
+    recovery_max_unchanged_checks=3,
+    render_first_poll_seconds=0.05,
+    render_poll_backoff=1.5,
+    render_max_poll_seconds=0.2,
+    render_give_up_seconds=20.0,
+)
+
+KEY = "test:thread-1"
+
+
+def fast_config(**changes: Any) -> EmulatorConfig:
+    values: dict[str, Any] = {
+        "turn_scale": 0.0,
+        "render_seconds": 0.2,
+        "heartbeat_seconds": 0.01,
+        "silent_edit_rate": 0.0,
+        "seed": 7,
+    }
+    values.update(changes)
+    return EmulatorConfig(**values)
+
+
+@dataclass
+class Rig:
+    """One running nemobot engine and what it talks to."""
+
+    engine: Engine
+    port: MemoryPort
+    store: Store
+    tokens: TokenSource
+    emulator: RunningEmulator
+    database: Path
+
+
+@pytest.fixture
+def emulator_config() -> EmulatorConfig:
+    return fast_config()
+
+
+@pytest.fixture
+async def emulator(emulator_config: EmulatorConfig) -> AsyncIterator[RunningEmulator]:
+    async with run_emulator(emulator_config) as running:
+        yield running
+
+
+RigFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def make_rig(emulator: RunningEmulator, tmp_path: Path) -> Callable[..., Any]:
+    """`async with make_rig(**settings) as rig`: a nemobot on tmp_path's database."""
+
+    @asynccontextmanager
+    async def factory(
+        *, port: MemoryPort | None = None, timings: Timings = FAST, **settings: Any
+    ) -> AsyncIterator[Rig]:
+        chat_port = port or MemoryPort()
+        config = Settings(database_path=tmp_path / "nemobot.sqlite3", **settings)
+        async with open_services(
+            config, chat_port, api_url=emulator.url, timings=timings
+        ) as services:
+            yield Rig(
+                services.engine,
+                chat_port,
+                services.store,
+                services.tokens,
+                emulator,
+                config.database_path,
+            )
+
+    return factory
+
+
+@pytest.fixture
+async def rig(make_rig: Callable[..., Any]) -> AsyncIterator[Rig]:
+    """A registered user (plenty of credits): a generation costs an anonymous user's 100."""
+    async with make_rig(nemo_token=registered_token()) as running:
+        yield running
+
+
+@pytest.fixture
+async def anonymous_rig(make_rig: Callable[..., Any]) -> AsyncIterator[Rig]:
+    """No NEMO_TOKEN: a free anonymous token is fetched and kept in the database."""
+    async with make_rig() as running:
+        yield running
+
+
+def registered_token() -> SecretStr:
+    return SecretStr("nmv_usr_registered_test")
+
+
+__all__ = ["FAST", "KEY", "EngineLimits", "Rig", "fast_config", "registered_token"]

@@ -1,0 +1,102 @@
+"""An in-memory chat platform for engine tests: it records what a user would see."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.core.port import Action, MessageGone
+
+
+@dataclass
+class Shown:
+    """One message as the user sees it now, with every version it went through."""
+
+    id: str
+    conversation: str
+    text: str
+    actions: tuple[Action, ...] = ()
+    ping_user: int | None = None
+    file_name: str | None = None
+    file_bytes: bytes | None = None
+    versions: list[str] = field(default_factory=list)
+
+
+class MemoryPort:
+    """A ChatPort that keeps messages in a list; `gone` ids raise MessageGone on edit."""
+
+    def __init__(self, *, max_message_chars: int = 2000, upload_limit: int = 10 * 1024 * 1024):
+        self.max_message_chars = max_message_chars
+        self.upload_limit = upload_limit
+        self.messages: list[Shown] = []
+        self.edits = 0
+        self.gone: set[str] = set()
+        self._ids = itertools.count(1)
+        self._changed = asyncio.Event()
+
+    async def send(
+        self,
+        conversation: str,
+        text: str,
+        *,
+        actions: Sequence[Action] = (),
+        ping_user: int | None = None,
+    ) -> str:
+        assert len(text) <= self.max_message_chars, "message over the platform limit"
+        shown = Shown(str(next(self._ids)), conversation, text, tuple(actions), ping_user)
+        shown.versions.append(text)
+        self.messages.append(shown)
+        self._changed.set()
+        return shown.id
+
+    async def edit(
+        self, conversation: str, message_id: str, text: str, *, actions: Sequence[Action] = ()
+    ) -> None:
+        assert len(text) <= self.max_message_chars, "edit over the platform limit"
+        if message_id in self.gone:
+            raise MessageGone(message_id)
+        shown = self.by_id(message_id)
+        shown.text = text
+        shown.actions = tuple(actions)
+        shown.versions.append(text)
+        self.edits += 1
+        self._changed.set()
+
+    async def send_file(
+        self, conversation: str, path: Path, text: str, *, ping_user: int | None = None
+    ) -> str:
+        message_id = await self.send(conversation, text, ping_user=ping_user)
+        shown = self.by_id(message_id)
+        shown.file_name = path.name
+        shown.file_bytes = path.read_bytes()
+        return message_id
+
+    async def upload_limit_bytes(self, conversation: str) -> int:
+        return self.upload_limit
+
+    def by_id(self, message_id: str) -> Shown:
+        return next(m for m in self.messages if m.id == message_id)
+
+    def texts(self) -> list[str]:
+        return [m.text for m in self.messages]
+
+    def files(self) -> list[Shown]:
+        return [m for m in self.messages if m.file_name]
+
+    def find(self, needle: str) -> Shown | None:
+        return next((m for m in self.messages if needle in m.text), None)
+
+    async def wait_for(self, predicate: Callable[[], object], timeout: float = 10.0) -> None:
+        """Wait until `predicate()` is truthy; fails the test after `timeout` seconds."""
+
+        async def loop() -> None:
+            while not predicate():
+                self._changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), 0.05)
+
+        await asyncio.wait_for(loop(), timeout)

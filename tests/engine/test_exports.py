@@ -1,0 +1,140 @@
+"""Exports, end to end: submit, poll, deliver as a file or a link, survive a restart."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from bot.core.port import Action
+from bot.core.records import RenderState
+from bot.core.wording import Wording
+from bot.nemo.errors import ExportBlocked, RenderFailed
+from tests.engine.conftest import KEY, Rig, fast_config, registered_token
+from tests.engine.memport import MemoryPort
+from tests.engine.test_turns import GENERATE, say
+
+EN = Wording("en")
+REQUESTER = 42
+
+
+async def generated(rig: Rig) -> None:
+    await say(rig, GENERATE)
+    assert rig.port.messages[-1].actions == (Action.EXPORT, Action.TIMELINE)
+
+
+async def test_export_delivers_the_mp4_as_a_file_and_pings_the_requester(rig: Rig) -> None:
+    await generated(rig)
+    await say(rig, "export", author=REQUESTER)
+    await rig.engine.drain()
+
+    [delivered] = rig.port.files()
+    assert delivered.file_bytes is not None and delivered.file_bytes[4:8] == b"ftyp"
+    assert delivered.ping_user == REQUESTER
+    others = [m for m in rig.port.messages if m is not delivered]
+    assert all(m.ping_user is None for m in others), "only the completion message pings"
+    [render] = await rig.store.get_unfinished_renders() or [None]
+    assert render is None, "nothing left to resume"
+
+
+async def test_progress_is_shown_while_the_render_runs(make_rig: Any) -> None:
+    async with make_rig(nemo_token=registered_token()) as rig:
+        await generated(rig)
+        await say(rig, "导出")
+        await rig.engine.drain()
+        started = rig.port.find(EN.render_progress(100))
+        assert started is not None
+        assert started.versions[0] == EN.render_started()
+        assert len(started.versions) >= 2
+
+
+async def test_a_render_too_big_for_the_channel_is_posted_as_a_link(make_rig: Any) -> None:
+    port = MemoryPort(upload_limit=1000)
+    async with make_rig(port=port, nemo_token=registered_token()) as rig:
+        await generated(rig)
+        await say(rig, "send me the video", author=REQUESTER)
+        await rig.engine.drain()
+
+    assert port.files() == []
+    link = next(
+        m
+        for m in port.messages
+        if "/files/" in m.text or ("http" in m.text and m.ping_user == REQUESTER)
+    )
+    assert link.ping_user == REQUESTER
+    assert rig.emulator.url in link.text
+
+
+async def test_nothing_to_export_is_refused_kindly(rig: Rig) -> None:
+    await say(rig, "export")
+    assert rig.port.messages[-1].text == EN.nothing_to_export()
+    assert rig.emulator.state.counters.renders == 0
+
+
+async def test_export_blocked_by_the_plan_is_not_called_a_credits_problem(rig: Rig) -> None:
+    await generated(rig)
+    rig.emulator.set_fault("export_blocked")
+    await say(rig, "export")
+    await rig.engine.drain()
+
+    final = rig.port.messages[-1].text
+    assert final == EN.error(ExportBlocked())
+    assert "upgrade" in final.lower() and "register" in final.lower()
+    assert "top up" not in final.lower()
+    assert await rig.store.get_unfinished_renders() == []
+
+
+async def test_a_duplicate_render_id_is_retried_once_with_a_new_id(rig: Rig) -> None:
+    await generated(rig)
+    rig.emulator.set_fault("duplicate_render_id")
+    await say(rig, "export")
+    await rig.engine.drain()
+    assert len(rig.port.files()) == 1
+
+
+async def test_a_failed_render_says_so_and_offers_retry(rig: Rig) -> None:
+    await generated(rig)
+    rig.emulator.set_fault("render_failure")
+    await say(rig, "export", author=REQUESTER)
+    await rig.engine.drain()
+
+    final = rig.port.messages[-1]
+    assert final.text.startswith(EN.error(RenderFailed()).split("—")[0][:20])
+    assert final.actions == (Action.RETRY_EXPORT,)
+    assert rig.port.files() == []
+
+
+@pytest.mark.parametrize("emulator_config", [fast_config(render_seconds=0.6)])
+async def test_a_restart_mid_render_delivers_it_once(make_rig: Any) -> None:
+    port = MemoryPort()
+    async with make_rig(port=port, nemo_token=registered_token()) as rig:
+        await generated(rig)
+        await say(rig, "export", author=REQUESTER)
+        [pending] = await rig.store.get_unfinished_renders()
+    # The process is gone; the render goes on at NemoVideo.
+    assert port.files() == []
+
+    async with make_rig(port=port, nemo_token=registered_token()) as rig:
+        await asyncio.gather(rig.engine.resume(), rig.engine.resume())
+        await rig.engine.drain()
+        render = await rig.store.get_render(pending.render_id)
+
+    assert len(port.files()) == 1, "delivered exactly once"
+    assert port.files()[0].ping_user == REQUESTER
+    assert render is not None and render.delivered_at is not None
+    assert render.status is RenderState.COMPLETED
+
+
+async def test_resuming_again_after_delivery_posts_nothing(make_rig: Any) -> None:
+    port = MemoryPort()
+    async with make_rig(port=port, nemo_token=registered_token()) as rig:
+        await generated(rig)
+        await say(rig, "export")
+        await rig.engine.drain()
+    async with make_rig(port=port, nemo_token=registered_token()) as rig:
+        before = len(port.messages)
+        await rig.engine.resume()
+        await rig.engine.drain()
+    assert len(port.messages) == before
+    assert KEY

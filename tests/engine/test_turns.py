@@ -1,0 +1,267 @@
+"""Chat turns, end to end: engine → NemoClient → emulator over 127.0.0.1 → MemoryPort."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.core.port import Action, Attachment, IncomingMessage
+from bot.core.wording import Wording
+from bot.nemo.errors import SessionNotFound
+from tests.engine.conftest import KEY, Rig, fast_config, registered_token
+
+EN = Wording("en")
+GENERATE = "generate a 10-second sunset timelapse over a mountain lake with background music"
+
+
+async def say(
+    rig: Rig, text: str, author: int = 1, attachments: tuple[Attachment, ...] = ()
+) -> None:
+    await rig.engine.handle(IncomingMessage(KEY, author, text, attachments))
+
+
+#: Names of the attachments whose bytes were read, to show refusals read nothing.
+OPENED: list[str] = []
+
+
+def attachment(name: str, size: int, payload: bytes = b"\x00" * 2048) -> Attachment:
+    async def chunks() -> AsyncIterator[bytes]:
+        OPENED.append(name)
+        yield payload
+
+    return Attachment(filename=name, size_bytes=size, open=chunks)
+
+
+async def test_generation_streams_a_reply_and_offers_export(rig: Rig) -> None:
+    await say(rig, GENERATE)
+
+    reply = rig.port.messages[0]
+    assert reply.versions[0] == EN.thinking(), "a status message comes at once"
+    assert len(reply.versions) > 2, "the reply is edited as the stream arrives"
+    assert "click export" not in reply.text.lower(), "GUI instructions are translated"
+    assert reply.actions == (Action.EXPORT, Action.TIMELINE)
+    assert rig.emulator.state.counters.turns == 1
+
+
+@pytest.mark.parametrize("emulator_config", [fast_config(turn_scale=0.004)])
+async def test_tool_calls_show_as_a_one_line_status(rig: Rig) -> None:
+    await say(rig, GENERATE)
+    versions = rig.port.messages[0].versions
+    assert any(EN.tool_status("generate_video_with_seedance") in v for v in versions)
+
+
+async def test_silent_edit_reports_the_timeline(rig: Rig) -> None:
+    await say(rig, GENERATE)
+    rig.emulator.set_fault("silent_edit")
+    await say(rig, "add a title Golden Hour")
+
+    final = rig.port.messages[-1].text
+    assert "Timeline (" in final and "Golden Hour" in final
+    assert rig.port.messages[-1].actions == (Action.EXPORT, Action.TIMELINE)
+
+
+async def test_trailing_temporary_issue_is_not_shown_after_a_normal_reply(rig: Rig) -> None:
+    rig.emulator.set_fault("trailing_issue")
+    await say(rig, GENERATE)
+    assert "temporary issue" not in rig.port.messages[-1].text.lower()
+
+
+@pytest.mark.parametrize("emulator_config", [fast_config(turn_scale=0.01)])
+async def test_still_working_after_a_silence(rig: Rig) -> None:
+    await say(rig, GENERATE)
+    assert any("⏳" in version for version in rig.port.messages[0].versions)
+
+
+@pytest.mark.parametrize("emulator_config", [fast_config(turn_scale=0.004)])
+async def test_a_message_during_a_turn_waits_its_turn(rig: Rig) -> None:
+    first = asyncio.create_task(say(rig, GENERATE))
+    await rig.port.wait_for(lambda: rig.port.messages)
+    await say(rig, "make the music calmer", author=2)
+    await first
+
+    texts = rig.port.texts()
+    assert EN.wait_your_turn() in texts
+    assert rig.emulator.state.counters.turns == 2
+    assert texts.index(EN.wait_your_turn()) < len(texts) - 1
+
+
+async def test_expired_token_is_renewed_and_the_request_retried_once(
+    anonymous_rig: Rig,
+) -> None:
+    rig = anonymous_rig
+    await say(rig, "hello")
+    rig.emulator.set_fault("expired_token")
+    await say(rig, "what can you do?")
+
+    assert rig.emulator.state.counters.token_requests == 2
+    assert rig.emulator.state.counters.turns == 2
+    assert rig.port.messages[-1].actions != (Action.RETRY,), "no error was shown"
+
+
+async def test_missing_session_binds_a_new_one_and_says_so(rig: Rig) -> None:
+    await say(rig, "hello")
+    old = await rig.store.get_conversation(KEY)
+    rig.emulator.set_fault("session_missing")
+    await say(rig, GENERATE)
+
+    new = await rig.store.get_conversation(KEY)
+    assert old is not None and new is not None and new.session_id != old.session_id
+    assert any(t == EN.error(SessionNotFound()) for t in rig.port.texts())
+    reply = rig.port.messages[1]
+    assert reply.actions == (Action.EXPORT, Action.TIMELINE), "the turn ran on the new session"
+
+
+async def test_no_credits_offers_anonymous_users_the_registration_link(
+    anonymous_rig: Rig,
+) -> None:
+    rig = anonymous_rig
+    await say(rig, "hello")
+    rig.emulator.set_fault("no_credits")
+    await say(rig, GENERATE)
+
+    user_id = await rig.tokens.user_id()
+    assert user_id and user_id.startswith("anon_")
+    assert f"https://nemovideo.com/register?bind={user_id}" in rig.port.messages[-1].text
+    assert rig.port.messages[-1].actions == (Action.RETRY,)
+
+
+async def test_no_credits_tells_registered_users_to_top_up(make_rig) -> None:  # type: ignore[no-untyped-def]
+    async with make_rig(nemo_token=registered_token()) as rig:
+        await say(rig, "hello")
+        rig.emulator.set_fault("no_credits")
+        await say(rig, GENERATE)
+        final = rig.port.messages[-1].text
+        assert "register?bind" not in final
+        assert "top up" in final.lower()
+
+
+async def test_rate_limit_waits_and_retries_once(rig: Rig) -> None:
+    await say(rig, "hello")
+    # Two shots: the state read before the turn (tolerated) and the chat request itself.
+    rig.emulator.set_fault("rate_limited", times=2)
+    await say(rig, GENERATE)
+
+    assert rig.emulator.state.counters.turns == 2
+    assert rig.port.messages[-1].actions == (Action.EXPORT, Action.TIMELINE)
+
+
+async def test_dropped_stream_reads_the_state_and_never_resends(rig: Rig) -> None:
+    await say(rig, "hello")
+    rig.emulator.set_fault("drop_stream")
+    await say(rig, GENERATE)
+
+    final = rig.port.messages[-1].text
+    assert "Timeline (" in final
+    assert rig.emulator.state.counters.turns == 2, "the dropped message was not sent again"
+
+
+async def test_dropped_stream_with_no_change_gives_up_with_retry(rig: Rig) -> None:
+    await say(rig, "hello")
+    rig.emulator.set_fault("drop_stream")
+    await say(rig, "what can you do?")
+
+    final = rig.port.messages[-1]
+    assert EN.recovery_gave_up() in final.text
+    assert final.actions == (Action.RETRY,)
+    assert rig.emulator.state.counters.turns == 2
+
+
+async def test_uploads_are_streamed_and_announced(rig: Rig) -> None:
+    clip = attachment("beach.mp4", 2048)
+    await say(rig, "", attachments=(clip,))
+
+    assert rig.port.find("beach.mp4") is not None
+    assert rig.emulator.state.counters.uploads == 1
+    assert len(await rig.store.list_uploads(KEY)) == 1
+
+
+async def test_an_upload_with_words_also_runs_them_as_a_turn(rig: Rig) -> None:
+    await say(rig, "use this as the opening shot", attachments=(attachment("intro.png", 2048),))
+    assert rig.emulator.state.counters.uploads == 1
+    assert rig.emulator.state.counters.turns == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "expected"),
+    [
+        ("huge.mp4", 300 * 1024 * 1024, "upload_too_large"),
+        ("notes.txt", 10, "upload_unsupported"),
+    ],
+    ids=["too-large", "unsupported"],
+)
+async def test_bad_attachments_are_refused_before_any_transfer(
+    rig: Rig, name: str, size: int, expected: str
+) -> None:
+    bad = attachment(name, size)
+    await say(rig, "", attachments=(bad,))
+
+    if expected == "upload_too_large":
+        assert EN.upload_too_large(name, size, 200 * 1024 * 1024) in rig.port.texts()
+    else:
+        assert EN.upload_unsupported(name) in rig.port.texts()
+    assert rig.emulator.state.counters.uploads == 0
+    assert name not in OPENED, "no byte was read"
+
+
+@pytest.mark.parametrize(
+    ("fault", "needle"), [("unsupported_file", "mp4"), ("file_too_large", "compress")]
+)
+async def test_backend_upload_refusals_are_explained(rig: Rig, fault: str, needle: str) -> None:
+    await say(rig, "hello")
+    rig.emulator.set_fault(fault)
+    await say(rig, "", attachments=(attachment("clip.mov", 2048),))
+    assert needle in rig.port.messages[-1].text.lower()
+
+
+async def test_credits_status_and_chinese_keywords_skip_the_agent(rig: Rig) -> None:
+    await say(rig, "hello")
+    await say(rig, "credits")
+    await say(rig, "积分")
+    await say(rig, "status")
+
+    texts = rig.port.texts()
+    assert sum("100" in t or "available" in t.lower() for t in texts[-3:-1]) >= 1
+    assert "Timeline (" in texts[-1]
+    assert rig.emulator.state.counters.turns == 1
+
+
+async def test_daily_turn_limit(make_rig) -> None:  # type: ignore[no-untyped-def]
+    async with make_rig(max_turns_per_user_per_day=1) as rig:
+        await say(rig, "hello")
+        await say(rig, "hello again")
+        assert rig.port.messages[-1].text == EN.limit_reached(1)
+        assert rig.emulator.state.counters.turns == 1
+
+
+@pytest.mark.parametrize("emulator_config", [fast_config(turn_scale=0.01)])
+async def test_a_turn_cut_by_a_restart_is_recovered_not_resent(make_rig) -> None:  # type: ignore[no-untyped-def]
+    from tests.engine.memport import MemoryPort
+
+    port = MemoryPort()  # the same chat platform across the restart
+    async with make_rig(port=port, nemo_token=registered_token()) as rig:
+        await say(rig, "hello")
+        task = asyncio.create_task(say(rig, GENERATE))
+        await port.wait_for(lambda: len(port.messages) >= 2)
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        turns_before = rig.emulator.state.counters.turns
+    status_message = port.messages[1]
+
+    async with make_rig(port=port, nemo_token=registered_token()) as rig:
+        await rig.engine.resume()
+        await rig.engine.drain()
+        assert await rig.store.get_unfinished_turns() == []
+        assert rig.emulator.state.counters.turns == turns_before, "never re-sent"
+    final = status_message.text
+    assert EN.recovery_gave_up() in final or "Timeline (" in final
+
+
+async def test_a_file_sent_with_a_command_uploads_then_runs_the_command(rig: Rig) -> None:
+    await say(rig, "status", attachments=(attachment("logo.png", 2048),))
+    assert rig.emulator.state.counters.uploads == 1
+    assert rig.emulator.state.counters.turns == 0
+    assert "Timeline (" in rig.port.messages[-1].text
