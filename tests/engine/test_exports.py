@@ -138,3 +138,21 @@ async def test_resuming_again_after_delivery_posts_nothing(make_rig: Any) -> Non
         await rig.engine.drain()
     assert len(port.messages) == before
     assert KEY
+
+
+@pytest.mark.parametrize("emulator_config", [fast_config(render_seconds=5.0)])
+async def test_a_render_that_never_finishes_is_given_up_with_a_clear_message(
+    make_rig: Any,
+) -> None:
+    from dataclasses import replace
+
+    from tests.engine.conftest import FAST
+
+    impatient = replace(FAST, render_give_up_seconds=0.3)
+    async with make_rig(nemo_token=registered_token(), timings=impatient) as rig:
+        await generated(rig)
+        await say(rig, "export", author=REQUESTER)
+        await rig.engine.drain()
+        assert rig.port.messages[-1].text == EN.render_gave_up()
+        assert rig.port.messages[-1].actions == (Action.RETRY_EXPORT,)
+        assert await rig.store.get_unfinished_renders() == [], "not resumed after a restart"

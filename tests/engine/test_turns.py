@@ -265,3 +265,13 @@ async def test_a_file_sent_with_a_command_uploads_then_runs_the_command(rig: Rig
     assert rig.emulator.state.counters.uploads == 1
     assert rig.emulator.state.counters.turns == 0
     assert "Timeline (" in rig.port.messages[-1].text
+
+
+async def test_several_files_in_one_message_go_up_together(rig: Rig) -> None:
+    files = (attachment("a.jpg", 2048), attachment("b.mp3", 2048), attachment("c.txt", 5))
+    await say(rig, "", attachments=files)
+
+    assert rig.emulator.state.counters.uploads == 2
+    assert EN.upload_unsupported("c.txt") in rig.port.texts()
+    announced = rig.port.messages[-1].text
+    assert "a.jpg" in announced and "b.mp3" in announced
