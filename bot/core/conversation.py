@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.core.live import LiveReply
+from bot.core.pacing import StallTimer
 from bot.core.port import Action, ChatPort
 from bot.core.store import fingerprint_state
 from bot.core.timings import Timings
@@ -141,50 +142,57 @@ class TurnRunner:
         outcome: TurnOutcome,
     ) -> None:
         status = wording.thinking()
-        last_text_at = self._clock()
-        stall_count = 0
-        stall_task = asyncio.create_task(asyncio.sleep(0))
-        pieces: list[str] = []
+        stall = StallTimer(self._clock, self._timings.still_working_seconds)
+        said: list[str] = []  # finished messages from the agent
+        current = ""  # a message still arriving in partial chunks
+
+        def body() -> str:
+            # Translated as a whole: a GUI phrase may straddle two streamed chunks.
+            joined = "\n\n".join(part for part in (*said, current.strip()) if part)
+            return translate_gui(joined, wording.language)
 
         def render() -> str:
-            # Translated as a whole: a GUI phrase may straddle two streamed chunks.
-            body = translate_gui("".join(pieces).strip(), wording.language)
-            return f"{body}\n\n{status}" if body and status else body or status
+            text = body()
+            return f"{text}\n\n{status}" if text and status else text or status
+
+        def close_current() -> None:
+            nonlocal current
+            if current.strip():
+                said.append(current.strip())
+            current = ""
 
         async def stall_watch() -> None:
-            nonlocal status, stall_count
+            nonlocal status
             while True:
-                since = self._clock() - last_text_at
-                wait = self._timings.still_working_seconds * (stall_count + 1) - since
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                    continue
-                stall_count += 1
-                minutes = round((self._clock() - last_text_at) / 60)
-                status = wording.still_working(minutes)
-                reply.show(render())
+                await asyncio.sleep(stall.seconds_until_due())
+                if stall.due():
+                    stall.notice_shown()
+                    status = wording.still_working(round(stall.silent_seconds / 60))
+                    reply.show(render())
 
         stall_task = asyncio.create_task(stall_watch(), name="stall-watch")
         try:
             async for event in self._client.stream_chat(session_id, text):
                 if isinstance(event, TextEvent):
-                    if _is_noise(event.text) and pieces:
+                    if _is_noise(event.text) and (said or current):
                         continue
-                    pieces.append(event.text)
+                    current += event.text
                     if not event.partial:
-                        pieces.append("\n\n")
-                    last_text_at = self._clock()
-                    stall_count = 0
+                        close_current()
+                    stall.text_arrived()
                     status = ""
-                    outcome.text = translate_gui("".join(pieces).strip(), wording.language)
-                    reply.show(render())
+                    outcome.text = body()
                 elif isinstance(event, ToolCall):
+                    close_current()
                     outcome.tools.append(event.name)
                     status = wording.tool_status(event.name)
-                    reply.show(render())
                 elif isinstance(event, StreamError):
                     log.warning("stream error event: %s", event.message)
                     outcome.error = StreamDropped(event.message)
+                    continue
+                else:
+                    continue
+                reply.show(render())
         finally:
             stall_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -275,3 +275,16 @@ async def test_several_files_in_one_message_go_up_together(rig: Rig) -> None:
     assert EN.upload_unsupported("c.txt") in rig.port.texts()
     announced = rig.port.messages[-1].text
     assert "a.jpg" in announced and "b.mp3" in announced
+
+
+@pytest.mark.parametrize(
+    "emulator_config",
+    [fast_config(partial_text=True), fast_config(wire_format="typed"),
+     fast_config(wire_format="flat"), fast_config(heartbeat_style="typed", turn_scale=0.002)],
+    ids=["adk-partial", "typed", "flat", "typed-heartbeats"],
+)
+async def test_every_wire_variant_shows_each_sentence_once(rig: Rig) -> None:
+    await say(rig, GENERATE)
+    final = rig.port.messages[0].text
+    assert final.count("Your video is ready") == 1
+    assert rig.port.messages[0].actions == (Action.EXPORT, Action.TIMELINE)
