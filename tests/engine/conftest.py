@@ -22,6 +22,7 @@ from bot.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from bot.nemo.auth import TokenSource
 from bot.runtime import open_services
 from bot.settings import Settings
+from tests.emulator.helpers import fast_config
 from tests.engine.memport import MemoryPort
 
 FAST = Timings(
@@ -38,18 +39,6 @@ FAST = Timings(
 )
 
 KEY = "test:thread-1"
-
-
-def fast_config(**changes: Any) -> EmulatorConfig:
-    values: dict[str, Any] = {
-        "turn_scale": 0.0,
-        "render_seconds": 0.2,
-        "heartbeat_seconds": 0.01,
-        "silent_edit_rate": 0.0,
-        "seed": 7,
-    }
-    values.update(changes)
-    return EmulatorConfig(**values)
 
 
 @dataclass

@@ -7,7 +7,6 @@ and `attribution` to change the X-Skill-* headers the client sends.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
@@ -15,21 +14,9 @@ import pytest
 from bot.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from bot.nemo.auth import MemoryCredentialStore, TokenSource
 from bot.nemo.client import Attribution, NemoClient
+from tests.emulator.helpers import fast_config
 
 TEST_ATTRIBUTION = Attribution(source="nemobot-tests", version="9.9.9", platform="pytest")
-
-
-def fast_config(**changes: Any) -> EmulatorConfig:
-    """Instant turns, sub-second renders, no random silent edits, repeatable ids."""
-    values: dict[str, Any] = {
-        "turn_scale": 0.0,
-        "render_seconds": 0.2,
-        "heartbeat_seconds": 0.01,
-        "silent_edit_rate": 0.0,
-        "seed": 1234,
-    }
-    values.update(changes)
-    return EmulatorConfig(**values)
 
 
 @pytest.fixture
