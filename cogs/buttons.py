@@ -1,0 +1,113 @@
+"""The buttons under nemobot's replies, and what pressing them does.
+
+Each button carries what it needs in its `custom_id` (`nemobot:<action>:<channel id>`) and
+is registered as a `DynamicItem`, so a button on a message from before a restart still
+works. Anyone who may talk in the thread may press them; others are told why not.
+
+- Export MP4: render the session and post the video (the same as typing "export").
+- Timeline: show the session's timeline, to the person who pressed.
+- Retry under a failed export: export again.
+- Retry under a failed chat turn: show the timeline and ask for the message again; a
+  chat turn is never re-sent by the bot, because that could charge twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.core.port import Action
+from cogs.access import may_talk_here
+from cogs.keys import conversation_key
+from cogs.texts import EdgeTexts, Language, language_from_locale
+
+if TYPE_CHECKING:
+    from cogs.client import NemoBot
+
+log = logging.getLogger(__name__)
+
+CUSTOM_ID_PREFIX = "nemobot"
+_ACTIONS = "|".join(action.value for action in Action)
+TEMPLATE = re.compile(rf"{CUSTOM_ID_PREFIX}:(?P<action>{_ACTIONS}):(?P<channel>[0-9]{{1,20}})")
+
+
+def custom_id(action: Action, channel_id: int) -> str:
+    return f"{CUSTOM_ID_PREFIX}:{action.value}:{channel_id}"
+
+
+def _look(action: Action, texts: EdgeTexts) -> tuple[str, str, discord.ButtonStyle]:
+    if action is Action.EXPORT:
+        return texts.label_export(), "🎬", discord.ButtonStyle.primary
+    if action is Action.TIMELINE:
+        return texts.label_timeline(), "🧾", discord.ButtonStyle.secondary
+    return texts.label_retry(), "🔁", discord.ButtonStyle.secondary
+
+
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
+    """One of the engine's actions as a button that survives restarts."""
+
+    def __init__(self, action: Action, channel_id: int, language: Language = "en") -> None:
+        label, emoji, style = _look(action, EdgeTexts(language))
+        super().__init__(
+            discord.ui.Button(
+                label=label, emoji=emoji, style=style, custom_id=custom_id(action, channel_id)
+            )
+        )
+        self.action = action
+        self.channel_id = channel_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ActionButton:
+        return cls(Action(match["action"]), int(match["channel"]))
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        bot: NemoBot = interaction.client
+        if may_talk_here(interaction, bot.settings.allowed_role_ids):
+            return True
+        texts = EdgeTexts(language_from_locale(interaction.locale))
+        await interaction.response.send_message(texts.button_not_allowed(), ephemeral=True)
+        return False
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot: NemoBot = interaction.client
+        key = conversation_key(self.channel_id)
+        engine = bot.engine
+        wording = await engine.wording_for(key)
+        texts = EdgeTexts(wording.language)
+        if not await engine.is_session(key):
+            await interaction.response.send_message(texts.no_session(), ephemeral=True)
+            return
+        user_id = interaction.user.id
+        if self.action in (Action.EXPORT, Action.RETRY_EXPORT):
+            await interaction.response.defer()  # the engine posts the progress in the thread
+            bot.spawn(engine.export(key, user_id), name=f"button-export-{self.channel_id}")
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        status = await engine.status_text(key)
+        if self.action is Action.RETRY:
+            status = f"{status}\n\n{texts.send_again()}"
+        await interaction.followup.send(
+            status, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+
+def action_view(
+    actions: Sequence[Action], channel_id: int, language: Language
+) -> discord.ui.View | None:
+    """The buttons for `actions` under a message in `channel_id`, or None for none."""
+    if not actions:
+        return None
+    view = discord.ui.View(timeout=None)
+    for action in actions:
+        view.add_item(ActionButton(action, channel_id, language))
+    return view

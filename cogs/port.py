@@ -1,0 +1,340 @@
+"""`DiscordPort`: the engine's chat port on Discord.
+
+A conversation key is `"discord:<channel id>"` (a session thread, or a DM channel). The
+port turns the engine's calls into Discord messages and keeps Discord happy:
+
+- rate: every message write waits for the channel's budget (5 writes per 5 s) and then the
+  bot's global one (50 requests per second), so a long streamed reply never meets a 429;
+- mentions: nothing pings anyone (`AllowedMentions.none()`) except the one message with
+  `ping_user`, which may ping that user and nobody else;
+- length: text over 2000 characters is split into several messages, buttons under the last;
+- time: a live status line ("💭 Thinking…", "🎬 Generating video…", "🎞️ Rendering… 40%")
+  gets a Discord timestamp that counts up by itself (`<t:…:R>`), without extra edits;
+- threads: an archived thread is unarchived before the bot posts or edits in it;
+- failures: a deleted message, or one too old to edit, raises `MessageGone` (the engine
+  posts a new one); a missing permission is logged once per channel and re-raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import discord
+
+from bot.core.pacing import MAX_MESSAGE_CHARS, RateBudget, split_message
+from bot.core.port import Action, MessageGone
+from bot.core.wording import Wording
+from cogs.buttons import action_view
+from cogs.keys import channel_id_of
+from cogs.texts import Language
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Discord's upload limit where the guild has no boost (and in DMs).
+DEFAULT_UPLOAD_BYTES = 10 * 1024 * 1024
+#: Discord error codes the port handles.
+EDIT_BUDGET_EXHAUSTED = 30046  # a message older than an hour was edited too often
+ARCHIVED_THREAD = 50083
+REQUEST_TOO_LARGE = 40005
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text` cut to one message (for replies that are never split, e.g. ephemeral ones)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def only_user(user_id: int) -> discord.AllowedMentions:
+    """May ping this one user; never @everyone, roles or anyone else."""
+    return discord.AllowedMentions(
+        everyone=False, roles=False, replied_user=False, users=[discord.Object(user_id)]
+    )
+
+
+def _live_prefixes() -> tuple[str, ...]:
+    """The beginnings of the engine's in-progress status lines, in both languages."""
+    prefixes: list[str] = []
+    for language in ("en", "zh"):
+        wording = Wording(language)
+        prefixes += [
+            wording.thinking(),
+            wording.still_working(),
+            wording.recovery_checking(),
+            wording.render_started(),
+            wording.render_progress(0).rstrip("0%").rstrip(),
+        ]
+        prefixes += [
+            wording.tool_status(tool)
+            for tool in ("understand_media", "generate_video", "add_music", "edit_draft", "tool")
+        ]
+    return tuple(dict.fromkeys(prefix.removesuffix("…") for prefix in prefixes))
+
+
+LIVE_PREFIXES = _live_prefixes()
+
+
+def with_elapsed(text: str, started: float) -> str:
+    """Add a self-updating "started … ago" to a trailing live status line."""
+    head, _, last = text.rpartition("\n\n")
+    if not last.startswith(LIVE_PREFIXES) or "<t:" in last:
+        return text
+    stamped = f"{last} · <t:{int(started)}:R>"
+    return f"{head}\n\n{stamped}" if head else stamped
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordLimits:
+    """Discord's budgets the port keeps within (tests may loosen them)."""
+
+    channel_writes: int = 5
+    channel_window_seconds: float = 5.0
+    requests_per_second: int = 50
+
+
+class DiscordPort:
+    """The engine's port on Discord. Build it first, then `attach(bot)`."""
+
+    max_message_chars = MAX_MESSAGE_CHARS
+
+    def __init__(
+        self,
+        limits: DiscordLimits | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.limits = limits or DiscordLimits()
+        self._clock = clock
+        self._sleep = sleep
+        self._bot: discord.Client | None = None
+        self._channel_budgets: dict[int, RateBudget] = {}
+        self._channel_locks: dict[int, asyncio.Lock] = {}
+        self._global_budget = RateBudget(
+            self.limits.requests_per_second, 1.0, clock=clock, sleep=sleep
+        )
+        self._fetched: dict[int, discord.abc.Messageable] = {}
+        self._warned: set[tuple[int, str]] = set()
+
+    def attach(self, bot: discord.Client) -> None:
+        """Use this bot from now on (a restart in the same process attaches the new one)."""
+        self._bot = bot
+        self._fetched.clear()
+
+    @property
+    def bot(self) -> discord.Client:
+        if self._bot is None:
+            raise RuntimeError("DiscordPort.attach(bot) was not called")
+        return self._bot
+
+    # ----- the ChatPort protocol ---------------------------------------------------------
+
+    async def send(
+        self,
+        conversation: str,
+        text: str,
+        *,
+        actions: Sequence[Action] = (),
+        ping_user: int | None = None,
+    ) -> str:
+        channel_id = channel_id_of(conversation)
+        channel = await self._channel(channel_id)
+        if not actions:
+            text = with_elapsed(text, discord.utils.utcnow().timestamp())
+        if ping_user is not None and f"<@{ping_user}>" not in text:
+            text = f"<@{ping_user}> {text}"
+        pages = split_message(text, self.max_message_chars) or ["…"]
+        view = await self._view(conversation, channel_id, actions)
+        message_id = ""
+        for index, page in enumerate(pages):
+            last = index == len(pages) - 1
+            mentions = only_user(ping_user) if ping_user and index == 0 else NO_MENTIONS
+            post = self._poster(channel, page, view if last else None, mentions)
+            message = await self._write(channel, "send messages", post)
+            message_id = str(message.id)
+        return message_id
+
+    async def edit(
+        self, conversation: str, message_id: str, text: str, *, actions: Sequence[Action] = ()
+    ) -> None:
+        channel_id = channel_id_of(conversation)
+        channel = await self._channel(channel_id)
+        if not actions:
+            created = discord.utils.snowflake_time(int(message_id))
+            text = with_elapsed(text, created.timestamp())
+        content = clip(text or "…", self.max_message_chars)
+        view = await self._view(conversation, channel_id, actions)
+        target = self._partial_message(channel, int(message_id))
+        try:
+            await self._write(
+                channel,
+                "edit messages",
+                lambda: target.edit(content=content, view=view, allowed_mentions=NO_MENTIONS),
+            )
+        except discord.NotFound as exc:
+            raise MessageGone(message_id) from exc
+        except discord.HTTPException as exc:
+            if exc.code == EDIT_BUDGET_EXHAUSTED:
+                raise MessageGone(message_id) from exc
+            raise
+
+    async def send_file(
+        self, conversation: str, path: Path, text: str, *, ping_user: int | None = None
+    ) -> str:
+        channel = await self._channel(channel_id_of(conversation))
+        if ping_user is not None and f"<@{ping_user}>" not in text:
+            text = f"<@{ping_user}> {text}"
+        content = clip(text, self.max_message_chars)
+        mentions = only_user(ping_user) if ping_user is not None else NO_MENTIONS
+        try:
+            message = await self._write(
+                channel,
+                "attach files",
+                lambda: channel.send(
+                    content, file=discord.File(path), allowed_mentions=mentions
+                ),
+            )
+        except discord.HTTPException as exc:
+            if exc.status != 413 and exc.code != REQUEST_TOO_LARGE:
+                raise
+            # Larger than Discord says the channel takes: the caption carries the link.
+            log.warning("upload refused as too large in %s; posting the link", conversation)
+            message = await self._write(
+                channel, "send messages", self._poster(channel, content, None, mentions)
+            )
+        return str(message.id)
+
+    async def upload_limit_bytes(self, conversation: str) -> int:
+        channel = await self._channel(channel_id_of(conversation))
+        guild = getattr(channel, "guild", None)
+        return guild.filesize_limit if isinstance(guild, discord.Guild) else DEFAULT_UPLOAD_BYTES
+
+    # ----- permissions -------------------------------------------------------------------
+
+    def note_forbidden(self, where: str, error: discord.Forbidden, channel_id: int = 0) -> None:
+        """Log a missing permission once per channel and kind of request."""
+        key = (channel_id, f"{where}:{error.code}")
+        if key in self._warned:
+            return
+        self._warned.add(key)
+        log.warning(
+            "missing permission in channel %s (%s): Discord said %s %s",
+            channel_id or "?", where, error.code, error.text,
+        )
+
+    # ----- internals ---------------------------------------------------------------------
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
+        """The channel from the cache, else from the API (archived threads leave the cache)."""
+        cached = self.bot.get_channel(channel_id)
+        if isinstance(cached, discord.abc.Messageable):
+            return cached
+        known = self._fetched.get(channel_id)
+        if known is not None:
+            return known
+        await self._global_budget.acquire()
+        fetched = await self.bot.fetch_channel(channel_id)
+        if not isinstance(fetched, discord.abc.Messageable):
+            raise TypeError(f"channel {channel_id} cannot hold messages")
+        if isinstance(fetched, discord.DMChannel):
+            self._fetched[channel_id] = fetched  # DMs never archive; threads are re-read
+        return fetched
+
+    async def _view(
+        self, conversation: str, channel_id: int, actions: Sequence[Action]
+    ) -> discord.ui.View | None:
+        if not actions:
+            return None
+        language: Language = "en"
+        engine = getattr(self.bot, "engine", None)
+        if engine is not None:
+            language = (await engine.wording_for(conversation)).language
+        return action_view(actions, channel_id, language)
+
+    @staticmethod
+    def _partial_message(
+        channel: discord.abc.Messageable, message_id: int
+    ) -> discord.PartialMessage:
+        getter = getattr(channel, "get_partial_message", None)
+        if getter is None:
+            raise TypeError("this channel has no messages to edit")
+        message: discord.PartialMessage = getter(message_id)
+        return message
+
+    @staticmethod
+    def _poster(
+        channel: discord.abc.Messageable,
+        content: str,
+        view: discord.ui.View | None,
+        mentions: discord.AllowedMentions,
+    ) -> Callable[[], Awaitable[discord.Message]]:
+        """The call that posts one message (made again if the thread must be reopened)."""
+
+        async def post() -> discord.Message:
+            if view is None:
+                return await channel.send(content, allowed_mentions=mentions)
+            return await channel.send(content, view=view, allowed_mentions=mentions)
+
+        return post
+
+    async def _within_budget(self, channel_id: int, operation: Callable[[], Awaitable[T]]) -> T:
+        """Run one write when the channel's budget, then the global one, allow it.
+
+        A channel's writes go one at a time and each is counted when it has completed:
+        Discord's window starts when the request reaches it, which is never later than
+        that, so a slow request cannot make two windows overlap into a 429.
+        """
+        budget = self._channel_budgets.get(channel_id)
+        if budget is None:
+            budget = self._channel_budgets[channel_id] = RateBudget(
+                self.limits.channel_writes, self.limits.channel_window_seconds,
+                clock=self._clock, sleep=self._sleep,
+            )
+        lock = self._channel_locks.setdefault(channel_id, asyncio.Lock())
+        async with lock:
+            while (wait := budget.seconds_until_available()) > 0:
+                await self._sleep(wait)
+            await self._global_budget.acquire()
+            try:
+                return await operation()
+            finally:
+                budget.try_acquire()
+
+    async def _write(
+        self,
+        channel: discord.abc.Messageable,
+        what: str,
+        operation: Callable[[], Awaitable[T]],
+    ) -> T:
+        """One message write within the budgets; an archived thread is reopened first."""
+        channel_id = getattr(channel, "id", 0)
+        if isinstance(channel, discord.Thread) and channel.archived:
+            await self._unarchive(channel)
+        try:
+            return await self._within_budget(channel_id, operation)
+        except discord.Forbidden as exc:
+            self.note_forbidden(what, exc, channel_id)
+            raise
+        except discord.HTTPException as exc:
+            if exc.code != ARCHIVED_THREAD or not isinstance(channel, discord.Thread):
+                raise
+        # The thread was archived after we last looked: reopen it and try once more.
+        await self._unarchive(channel)
+        return await self._within_budget(channel_id, operation)
+
+    async def _unarchive(self, thread: discord.Thread) -> None:
+        await self._global_budget.acquire()
+        try:
+            await thread.edit(archived=False)
+        except discord.Forbidden as exc:
+            self.note_forbidden("unarchive the thread", exc, thread.id)
+            raise
+        log.info("unarchived thread %s to post in it", thread.id)

@@ -1,0 +1,314 @@
+"""The studio: nemobot's slash commands and the listener that turns thread talk into turns.
+
+`/video` opens a public thread from a short starter message and binds it to a new
+NemoVideo session; from then on every message people write in that thread is a turn,
+routed by the engine (export / credits / status / upload / chat). In a DM the DM itself
+is the conversation. Every interaction is answered (or deferred) before any NemoVideo
+call, so none misses Discord's 3-second deadline; the engine's work runs in the
+background (`NemoBot.spawn`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Literal
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.port import Attachment, IncomingMessage
+from bot.core.wording import Wording
+from bot.nemo.errors import NemoError
+from cogs.access import IN_THREAD_PERMISSIONS, THREAD_PERMISSIONS, has_allowed_role, missing
+from cogs.keys import conversation_key
+from cogs.port import clip
+from cogs.texts import EdgeTexts, Language, language_from_locale, language_from_text
+
+if TYPE_CHECKING:
+    from cogs.client import NemoBot
+
+log = logging.getLogger(__name__)
+
+#: Discord's limit for a thread name.
+MAX_THREAD_NAME_CHARS = 100
+#: How much of the prompt the starter message quotes.
+STARTER_EXCERPT_CHARS = 200
+#: Threads hide after a day without activity (sending in one brings it back).
+THREAD_AUTO_ARCHIVE_MINUTES: Literal[1440] = 1440
+#: Attachments are streamed to NemoVideo in blocks of this size.
+CHUNK_BYTES = 64 * 1024
+#: Message kinds people write; joins, pins, thread-created notices and the like are not turns.
+USER_MESSAGE_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line, cut to `limit` characters with an ellipsis."""
+    flat = one_line(text)
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def thread_name(prompt: str) -> str:
+    """A thread named after the prompt, within Discord's 100 characters."""
+    return shorten(prompt, MAX_THREAD_NAME_CHARS) or "video"
+
+
+def without_mention(content: str, user_id: int) -> str:
+    """The message text with mentions of the bot removed."""
+    return re.sub(rf"<@!?{user_id}>", " ", content).strip()
+
+
+def incoming_attachment(
+    item: discord.Attachment, session: aiohttp.ClientSession | None
+) -> Attachment:
+    """A Discord attachment as the engine sees it: declared name and size, bytes on demand.
+
+    With a CDN session the bytes are streamed in blocks (a 200 MB clip never sits in
+    memory); without one they are read through discord.py.
+    """
+
+    async def chunks() -> AsyncIterator[bytes]:
+        if session is None:
+            yield await item.read()
+            return
+        async with session.get(item.url) as response:
+            response.raise_for_status()
+            async for block in response.content.iter_chunked(CHUNK_BYTES):
+                yield block
+
+    return Attachment(
+        filename=item.filename,
+        size_bytes=item.size,
+        open=chunks,
+        url=item.url,
+        content_type=item.content_type,
+    )
+
+
+class Studio(commands.Cog):
+    """Slash commands and session threads."""
+
+    def __init__(self, bot: NemoBot) -> None:
+        self.bot = bot
+        #: (user, channel) pairs already told they may not use the bot, to say it once.
+        self._refused: set[tuple[int, int]] = set()
+
+    # ----- helpers -------------------------------------------------------------------
+
+    def _attachments(self, items: Sequence[discord.Attachment]) -> list[Attachment]:
+        return [incoming_attachment(item, self.bot.cdn_session) for item in items]
+
+    async def _begin(
+        self,
+        key: str,
+        author_id: int,
+        prompt: str,
+        attachments: Sequence[Attachment],
+        language: Language,
+    ) -> None:
+        """A fresh session for `key`, then the first turn in it."""
+        engine = self.bot.engine
+        try:
+            await engine.start_conversation(key, owner_id=author_id, language=language)
+        except NemoError as exc:
+            await self.bot.port.send(key, await engine.explain(exc, Wording(language)))
+            return
+        await self._turn(IncomingMessage(key, author_id, prompt, tuple(attachments)), language)
+
+    async def _turn(self, message: IncomingMessage, language: Language) -> None:
+        engine = self.bot.engine
+        try:
+            await engine.handle(message, language=language)
+        except NemoError as exc:  # e.g. no session could be created for a first DM
+            wording = await engine.wording_for(message.conversation)
+            await self.bot.port.send(message.conversation, await engine.explain(exc, wording))
+
+    @staticmethod
+    async def _private(interaction: discord.Interaction[NemoBot], text: str) -> None:
+        await interaction.response.send_message(
+            clip(text), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    # ----- slash commands ------------------------------------------------------------
+
+    @app_commands.command(name="video")
+    @app_commands.describe(
+        prompt="Describe the video, e.g. a 15-second sunset over a mountain lake with music",
+        attachment="An image, clip or song to use in it (optional)",
+    )
+    async def video(
+        self,
+        interaction: discord.Interaction[NemoBot],
+        prompt: app_commands.Range[str, 1, 1800],
+        attachment: discord.Attachment | None = None,
+    ) -> None:
+        """Start a new video: I open a thread for it and get to work."""
+        language = language_from_locale(interaction.locale)
+        texts = EdgeTexts(language)
+        user = interaction.user
+        files = self._attachments([attachment] if attachment else [])
+        channel = interaction.channel
+
+        if interaction.guild is None or isinstance(channel, discord.Thread):
+            key = conversation_key(interaction.channel_id or 0)
+            if interaction.guild is not None:
+                if await self.bot.engine.is_session(key):
+                    await self._private(interaction, texts.just_type())
+                    return
+                lacking = missing(interaction.app_permissions, IN_THREAD_PERMISSIONS)
+                if lacking:
+                    await self._private(interaction, texts.missing_permissions(lacking))
+                    return
+            # A DM, or a thread that is not a session yet: the conversation is right here.
+            await interaction.response.send_message(
+                texts.bound_here(shorten(prompt, STARTER_EXCERPT_CHARS)),
+                allowed_mentions=NO_MENTIONS,
+            )
+            self.bot.spawn(
+                self._begin(key, user.id, prompt, files, language), name=f"video-{key}"
+            )
+            return
+
+        if not isinstance(channel, discord.TextChannel):
+            await self._private(interaction, texts.wrong_channel())
+            return
+        lacking = missing(interaction.app_permissions, THREAD_PERMISSIONS)
+        if lacking:
+            await self._private(interaction, texts.missing_permissions(lacking))
+            return
+        await interaction.response.send_message(
+            texts.starter(user.mention, shorten(prompt, STARTER_EXCERPT_CHARS)),
+            allowed_mentions=NO_MENTIONS,
+        )
+        try:
+            starter = await interaction.original_response()
+            thread = await starter.create_thread(
+                name=thread_name(prompt), auto_archive_duration=THREAD_AUTO_ARCHIVE_MINUTES
+            )
+        except discord.HTTPException as exc:
+            log.warning("could not open a thread in channel %s: %s", channel.id, exc)
+            await interaction.followup.send(texts.thread_failed(), ephemeral=True)
+            return
+        log.info("video session thread %s opened by %s", thread.id, user.id)
+        key = conversation_key(thread.id)
+        self.bot.spawn(self._begin(key, user.id, prompt, files, language), name=f"video-{key}")
+
+    @app_commands.command(name="export")
+    async def export(self, interaction: discord.Interaction[NemoBot]) -> None:
+        """Render this thread's video as an MP4 and post it here."""
+        texts = EdgeTexts(language_from_locale(interaction.locale))
+        key = conversation_key(interaction.channel_id or 0)
+        if not await self.bot.engine.is_session(key):
+            await self._private(interaction, texts.no_session())
+            return
+        await self._private(interaction, texts.export_requested())
+        self.bot.spawn(self.bot.engine.export(key, interaction.user.id), name=f"export-{key}")
+
+    @app_commands.command(name="status")
+    async def status(self, interaction: discord.Interaction[NemoBot]) -> None:
+        """Show this thread's timeline: its clips, music, titles and length."""
+        texts = EdgeTexts(language_from_locale(interaction.locale))
+        key = conversation_key(interaction.channel_id or 0)
+        if not await self.bot.engine.is_session(key):
+            await self._private(interaction, texts.no_session())
+            return
+        await interaction.response.defer(thinking=True)
+        text = await self.bot.engine.status_text(key)
+        await interaction.followup.send(clip(text), allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="credits")
+    async def credits(self, interaction: discord.Interaction[NemoBot]) -> None:
+        """Show how many NemoVideo credits are left (only you see the answer)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        key = conversation_key(interaction.channel_id or 0)
+        text = await self.bot.engine.credits_text(key)
+        await interaction.followup.send(clip(text), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="reset")
+    async def reset(self, interaction: discord.Interaction[NemoBot]) -> None:
+        """Start this thread over with a fresh video session (the old timeline is dropped)."""
+        texts = EdgeTexts(language_from_locale(interaction.locale))
+        key = conversation_key(interaction.channel_id or 0)
+        record = await self.bot.store.get_conversation(key)
+        if record is None:
+            await self._private(interaction, texts.no_session())
+            return
+        is_owner = record.owner_id in (None, interaction.user.id)
+        if interaction.guild is not None and not (
+            is_owner or interaction.permissions.manage_threads
+        ):
+            await self._private(interaction, texts.reset_not_owner())
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            await self.bot.engine.reset(key, owner_id=interaction.user.id)
+        except NemoError as exc:
+            explained = await self.bot.engine.explain(exc, Wording(record.language))
+            await interaction.followup.send(clip(explained), ephemeral=True)
+            return
+        await interaction.followup.send(texts.reset_done(), ephemeral=True)
+
+    @app_commands.command(name="help")
+    async def help(self, interaction: discord.Interaction[NemoBot]) -> None:
+        """How to make a video with nemobot."""
+        language = language_from_locale(interaction.locale)
+        text = f"{EdgeTexts(language).help_intro()}\n\n{Wording(language).help()}"
+        await self._private(interaction, text)
+
+    # ----- people talking --------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Every message people write in a session thread (or a DM) is a turn."""
+        me = self.bot.user
+        if me is None or message.author.bot or message.webhook_id is not None:
+            return
+        if message.type not in USER_MESSAGE_TYPES:
+            return
+        channel = message.channel
+        key = conversation_key(channel.id)
+        text = without_mention(message.content, me.id)
+        if message.guild is not None:
+            is_session = isinstance(channel, discord.Thread) and await self.bot.engine.is_session(
+                key
+            )
+            if not is_session:
+                if any(user.id == me.id for user in message.mentions):
+                    texts = EdgeTexts(language_from_text(text))
+                    with contextlib.suppress(discord.Forbidden):  # the port logged it
+                        await self.bot.port.send(key, texts.use_video_hint())
+                return
+        if not text and not message.attachments:
+            return  # without the Message Content intent, only mentions arrive with text
+        if not has_allowed_role(message.author, self.bot.settings.allowed_role_ids):
+            await self._refuse(message, key)
+            return
+        incoming = IncomingMessage(
+            key, message.author.id, text, tuple(self._attachments(message.attachments))
+        )
+        self.bot.spawn(self._turn(incoming, language_from_text(text)), name=f"turn-{key}")
+
+    async def _refuse(self, message: discord.Message, key: str) -> None:
+        """Tell someone once per thread that they may not use the bot."""
+        told = (message.author.id, message.channel.id)
+        if told in self._refused:
+            return
+        self._refused.add(told)
+        language = (await self.bot.engine.wording_for(key)).language
+        refusal = (
+            EdgeTexts(language).not_allowed_in_dm()
+            if message.guild is None
+            else Wording(language).not_allowed()
+        )
+        with contextlib.suppress(discord.Forbidden):  # the port logged it
+            await self.bot.port.send(key, refusal)

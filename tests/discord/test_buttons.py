@@ -1,0 +1,135 @@
+"""Buttons under replies: Export MP4, Timeline, Retry; they keep working after a restart."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+import simcord
+
+from tests.discord.conftest import World, WorldFactory, button_labels, has_mp4, start_video
+
+SUNSET = "a 15-second clip of a sunset over a mountain lake with music"
+
+
+def last_with_button(
+    world: World, thread: simcord.ChannelHandle, label: str
+) -> discord.Message:
+    for message in reversed(world.bot_messages(thread)):
+        if label in button_labels(message):
+            return message
+    raise AssertionError(f"no message with a {label!r} button")
+
+
+async def test_export_button_delivers_the_mp4_and_pings_only_the_presser(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    thread = await start_video(world, SUNSET)
+
+    result = await world.alice.click(world.bot_messages(thread)[-1], label="Export MP4")
+    await world.idle()
+
+    assert result.acknowledged
+    delivered = world.bot_messages(thread)[-1]
+    assert has_mp4(delivered)
+    assert [user.id for user in delivered.mentions] == [world.alice.id]
+
+
+@pytest.mark.emulator(large_render=True)
+async def test_a_video_over_the_upload_limit_is_delivered_as_its_link(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    thread = await start_video(world, SUNSET)
+
+    await world.alice.click(world.bot_messages(thread)[-1], label="Export MP4")
+    await world.idle()
+
+    delivered = world.bot_messages(thread)[-1]
+    assert not delivered.attachments
+    assert world.emulator.url in delivered.content and ".mp4" in delivered.content
+    assert [user.id for user in delivered.mentions] == [world.alice.id]
+
+
+async def test_timeline_button_shows_the_timeline_to_the_presser_only(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    thread = await start_video(world, SUNSET)
+    posted_before = len(world.bot_messages(thread))
+
+    result = await world.alice.click(world.bot_messages(thread)[-1], label="Timeline")
+
+    assert result.ephemeral and result.response is not None
+    assert "📋" in result.response.content and "sunset" in result.response.content
+    assert len(world.bot_messages(thread)) == posted_before
+
+
+async def test_an_old_export_button_still_works_after_a_restart(studio: WorldFactory) -> None:
+    world = await studio()
+    thread = await start_video(world, SUNSET)
+    old_reply = world.bot_messages(thread)[-1]
+
+    await world.restart()  # a new bot process on the same database
+    result = await world.alice.click(old_reply, label="Export MP4")
+    await world.idle()
+
+    assert result.acknowledged
+    assert has_mp4(world.bot_messages(thread)[-1])
+    assert world.emulator.state.counters.renders == 1
+
+
+async def test_retry_under_a_failed_export_exports_again(studio: WorldFactory) -> None:
+    world = await studio()
+    thread = await start_video(world, SUNSET)
+    world.emulator.set_fault("render_failure")
+
+    await world.alice.click(world.bot_messages(thread)[-1], label="Export MP4")
+    await world.idle()
+    failure = last_with_button(world, thread, "Retry")
+    assert not has_mp4(world.bot_messages(thread)[-1])
+
+    await world.alice.click(failure, label="Retry")
+    await world.idle()
+
+    assert has_mp4(world.bot_messages(thread)[-1])
+    assert world.emulator.state.counters.renders == 2
+
+
+async def test_retry_under_a_failed_turn_asks_for_the_message_and_never_resends_it(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    thread = await start_video(world, SUNSET)
+    world.emulator.set_fault("no_credits")
+    await world.alice.send(thread, 'add a title "Golden Hour"')
+    failure = last_with_button(world, thread, "Retry")
+    turns_before = world.emulator.state.counters.turns
+
+    result = await world.alice.click(failure, label="Retry")
+    await world.idle()
+
+    assert result.ephemeral and result.response is not None
+    assert "📋" in result.response.content and "send your message again" in result.response.content
+    assert world.emulator.state.counters.turns == turns_before
+
+
+async def test_someone_who_cannot_talk_in_the_thread_gets_an_explanation(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    muted = world.guild.create_role("muted")
+    quiet = world.guild.create_text_channel(
+        "quiet", overwrites={muted: discord.PermissionOverwrite(send_messages_in_threads=False)}
+    )
+    carol = world.guild.add_member(world.env.create_user("carol"), roles=[muted])
+    await world.alice.slash(quiet, "video", prompt=SUNSET)
+    await world.idle()
+    thread = quiet.threads[0]
+
+    result = await carol.click(world.bot_messages(thread)[-1], label="Export MP4")
+    await world.idle()
+
+    assert result.ephemeral and result.response is not None
+    assert "Only people who can talk in this thread" in result.response.content
+    assert world.emulator.state.counters.renders == 0

@@ -1,0 +1,141 @@
+"""`nemobot run` end to end on the wire: the real start-up path against the fake Discord.
+
+`run_bot` opens the services, points discord.py at DISCORD_API_BASE_URL and
+DISCORD_GATEWAY_URL, logs in, syncs the commands, serves a /video and stops on request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import discord
+import pytest
+from pydantic import SecretStr
+
+from bot.emulator.server import RunningEmulator
+from bot.runtime import open_services
+from bot.settings import Settings
+from cogs.client import NemoBot, bot_intents
+from cogs.keys import conversation_key
+from cogs.launcher import run_bot
+from cogs.port import DiscordLimits, DiscordPort
+from tests.discord.conftest import REGISTERED_TOKEN
+from tests.fakediscord import FakeDiscord, FakeFile, run_fake_discord, running
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+#: discord.py waits this long after the last GUILD_CREATE before it is ready (its default).
+READY_SECONDS = 10.0
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with run_fake_discord() as running:
+        yield running
+
+
+def settings_for(fake: FakeDiscord, emulator: RunningEmulator, tmp_path: Path) -> Settings:
+    return Settings(
+        discord_token=SecretStr(fake.token),
+        discord_api_base_url=fake.api_base,
+        discord_gateway_url=fake.gateway_url,
+        nemo_api_url=emulator.url,
+        nemo_token=SecretStr(REGISTERED_TOKEN),
+        database_path=tmp_path / "nemobot.sqlite3",
+    )
+
+
+def commands_synced(fake: FakeDiscord) -> bool:
+    return bool(fake.find_requests("PUT", "/applications/{application_id}/commands"))
+
+
+def connected(fake: FakeDiscord) -> bool:
+    """The bot has its guild over the gateway (commands are synced before it connects)."""
+    return any(f.direction == "out" and f.t == "GUILD_CREATE" for f in fake.gateway_frames)
+
+
+async def test_nemobot_run_serves_a_video_on_the_configured_discord_and_stops_cleanly(
+    fake: FakeDiscord, emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    stop = asyncio.Event()
+    default_base = discord.http.Route.BASE
+    bot_task = asyncio.create_task(run_bot(settings_for(fake, emulator, tmp_path), stop=stop))
+    await fake.wait_for(lambda: connected(fake) or bot_task.done(), READY_SECONDS)
+    assert commands_synced(fake)
+
+    record = await fake.invoke_slash("video", {"prompt": "make a 15-second video of a sunset"})
+    thread_posts = await fake.wait_for(
+        lambda: [
+            r for r in fake.find_requests("PATCH", "/channels/{channel_id}/messages/{message_id}")
+            if r.body and r.body.get("components")
+        ],
+        READY_SECONDS,
+    )
+    thread_id = int(thread_posts[-1].path.split("/")[2])  # /channels/{thread}/messages/…
+    # An attachment in the thread is streamed from the (fake) CDN to NemoVideo.
+    await fake.send_message(thread_id, fake.alice, "", [FakeFile("logo.png", PNG)])
+    await fake.wait_for(lambda: emulator.state.counters.uploads == 1, READY_SECONDS)
+    stop.set()
+    exit_code = await asyncio.wait_for(bot_task, 10)
+
+    assert exit_code == 0
+    assert record.calls, "the interaction was answered"
+    assert "sunset" in thread_posts[-1].body["content"].lower()
+    assert default_base == discord.http.Route.BASE  # restored for whoever runs next
+    assert fake.schema_violations == []
+
+
+async def test_without_the_message_content_intent_the_bot_runs_anyway(
+    emulator: RunningEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with run_fake_discord(allowed_privileged_intents=0) as fake:
+        stop = asyncio.Event()
+        with caplog.at_level(logging.WARNING, logger="cogs.launcher"):
+            bot_task = asyncio.create_task(
+                run_bot(settings_for(fake, emulator, tmp_path), stop=stop)
+            )
+            await fake.wait_for(lambda: connected(fake) or bot_task.done(), READY_SECONDS)
+            stop.set()
+            exit_code = await asyncio.wait_for(bot_task, 10)
+
+    assert exit_code == 0
+    assert any("Message Content intent" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_burst_of_edits_stays_within_the_channel_bucket_without_a_single_429(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    # A short window keeps the test quick; the bucket is hidden from the headers, so only
+    # the port's own budget can keep discord.py from meeting a 429.
+    window = 0.5
+    async with run_fake_discord(message_rate_limit=(5, window),
+                                advertise_rate_limits=False) as fake:
+        settings = settings_for(fake, emulator, tmp_path)
+        port = DiscordPort(DiscordLimits(channel_writes=5, channel_window_seconds=window))
+        async with open_services(settings, port) as services:
+            bot = NemoBot(services, port, intents=bot_intents(), guild_ready_timeout=0.05)
+            async with running(fake, bot):
+                key = conversation_key(fake.text_channel_id)
+                message_id = await port.send(key, "💭 Thinking…")
+                for step in range(12):
+                    await port.edit(key, message_id, f"part {step}")
+
+    assert fake.rate_limited_count == 0
+    assert fake.message(message_id)["content"] == "part 11"
+
+
+async def test_sigint_stops_the_bot_cleanly(
+    fake: FakeDiscord, emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    bot_task = asyncio.create_task(run_bot(settings_for(fake, emulator, tmp_path)))
+    await fake.wait_for(lambda: connected(fake) or bot_task.done(), READY_SECONDS)
+
+    os.kill(os.getpid(), signal.SIGINT)  # what Ctrl+C (or `docker stop`'s SIGTERM) does
+    exit_code = await asyncio.wait_for(bot_task, 10)
+
+    assert exit_code == 0
+    assert await fake.wait_for(lambda: fake.gateway.connected == 0)  # it hung up properly

@@ -1,0 +1,234 @@
+"""DiscordPort on its own: rate budgets, splitting, elapsed time, gone messages, threads."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.core.port import Action, MessageGone
+from cogs.keys import channel_id_of, conversation_key
+from cogs.port import DEFAULT_UPLOAD_BYTES, DiscordLimits, DiscordPort, with_elapsed
+from tests.discord.conftest import World, WorldFactory, start_video
+
+SUNSET = "a 15-second clip of a sunset over a mountain lake with music"
+
+
+class FakeClock:
+    """A clock that only moves when someone sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def port_on_fake_clock(world: World, limits: DiscordLimits | None = None) -> tuple[
+    DiscordPort, FakeClock
+]:
+    clock = FakeClock()
+    port = DiscordPort(limits, clock=clock, sleep=clock.sleep)
+    port.attach(world.bot)
+    return port, clock
+
+
+def most_in_any_window(times: list[float], window: float) -> int:
+    return max(sum(1 for t in times if start <= t < start + window) for start in times)
+
+
+# ----- rate budgets -------------------------------------------------------------------------
+
+
+async def test_one_channel_never_gets_more_than_five_writes_in_five_seconds(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    port, clock = port_on_fake_clock(world)  # Discord's real numbers
+    key = conversation_key(world.channel.id)
+    message_id = await port.send(key, "💭 Thinking…")
+    times = [clock.now]
+
+    for step in range(11):
+        await port.edit(key, message_id, f"part {step}")
+        times.append(clock.now)
+
+    assert most_in_any_window(times, 5.0) == 5
+    assert times[-1] == pytest.approx(10.0)  # and it waited no longer than needed
+
+
+async def test_the_bot_never_makes_more_than_its_global_requests_per_second(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    port, clock = port_on_fake_clock(world, DiscordLimits(requests_per_second=5))
+    channels = [world.guild.create_text_channel(f"room-{n}") for n in range(12)]
+    await world.env.settle()
+    times = []
+
+    for channel in channels:
+        await port.send(conversation_key(channel.id), "hello")
+        times.append(clock.now)
+
+    assert most_in_any_window(times, 1.0) == 5
+    assert all(channel.last_message is not None for channel in channels)
+
+
+# ----- what a message looks like ------------------------------------------------------------
+
+
+async def test_long_text_becomes_several_messages_with_buttons_under_the_last(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    key = conversation_key(world.channel.id)
+    text = "\n\n".join(f"Paragraph {n}: " + "words " * 60 for n in range(12))
+
+    last_id = await world.bot.port.send(key, text, actions=(Action.EXPORT,))
+    await world.env.settle()
+
+    sent = world.bot_messages(world.channel)
+    assert len(sent) >= 3 and all(len(m.content) <= 2000 for m in sent)
+    assert "".join(m.content for m in sent).replace("\n", "") == text.replace("\n", "")
+    assert [bool(m.components) for m in sent] == [False] * (len(sent) - 1) + [True]
+    assert str(sent[-1].id) == last_id
+
+
+@pytest.mark.parametrize(
+    ("text", "stamped"),
+    [
+        ("💭 Thinking…", True),
+        ("Here is the plan.\n\n🎬 Generating video…", True),
+        ("⏳ Still working… (3 min so far)", True),
+        ("🎞️ Rendering… 40%", True),
+        ("💭 思考中…", True),
+        ("✅ Your video is ready!", False),
+        ("Done: the title now says Thinking…", False),
+        ("🎞️ Render finished.", False),
+    ],
+)
+def test_live_status_lines_get_a_self_updating_timestamp(text: str, stamped: bool) -> None:
+    result = with_elapsed(text, 1_700_000_000.9)
+
+    assert (result == f"{text} · <t:1700000000:R>") is stamped
+    assert (result == text) is not stamped
+
+
+async def test_a_live_edit_shows_time_since_the_message_was_posted(studio: WorldFactory) -> None:
+    world = await studio()
+    key = conversation_key(world.channel.id)
+    message_id = await world.bot.port.send(key, "Thinking about it")
+    posted = int(discord.utils.snowflake_time(int(message_id)).timestamp())
+
+    await world.bot.port.edit(key, message_id, "Sure.\n\n🎬 Generating video…")
+    await world.bot.port.send(key, "Done!\n\n🎬 Generating video…", actions=(Action.EXPORT,))
+    await world.env.settle()
+
+    first, final = world.bot_messages(world.channel)
+    assert first.content.endswith(f"🎬 Generating video… · <t:{posted}:R>")
+    assert "<t:" not in final.content  # a finished message with buttons is not live
+
+
+# ----- messages and channels that are not what they were -----------------------------------
+
+
+async def test_editing_a_deleted_message_raises_message_gone(studio: WorldFactory) -> None:
+    world = await studio()
+    key = conversation_key(world.channel.id)
+    message_id = await world.bot.port.send(key, "soon deleted")
+    await world.env.settle()
+    moderator = world.moderator()
+    await moderator.delete(world.channel.last_message)  # type: ignore[arg-type]
+
+    with pytest.raises(MessageGone):
+        await world.bot.port.edit(key, message_id, "still here?")
+
+
+async def test_a_message_out_of_edits_raises_message_gone(studio: WorldFactory) -> None:
+    world = await studio()
+    key = conversation_key(world.channel.id)
+    message_id = await world.bot.port.send(key, "an old message")
+    world.env.inject_error("PATCH", "/channels/*/messages/*", status=400, code=30046,
+                           message="Maximum number of edits to messages older than 1 hour")
+
+    with pytest.raises(MessageGone):
+        await world.bot.port.edit(key, message_id, "one edit too many")
+
+
+async def test_a_file_discord_refuses_as_too_large_becomes_its_link(
+    studio: WorldFactory, tmp_path: Path
+) -> None:
+    world = await studio()
+    key = conversation_key(world.channel.id)
+    video = tmp_path / "render.mp4"
+    video.write_bytes(b"\x00" * 1024)
+    world.env.inject_error("POST", "/channels/*/messages", status=413, code=40005,
+                           message="Request entity too large")
+
+    await world.bot.port.send_file(key, video, "✅ Ready: https://example.invalid/render.mp4",
+                                   ping_user=world.alice.id)
+    await world.env.settle()
+
+    posted = world.channel.last_message
+    assert posted is not None and not posted.attachments
+    assert "https://example.invalid/render.mp4" in posted.content
+
+
+async def test_the_upload_limit_is_the_guilds(studio: WorldFactory) -> None:
+    world = await studio()
+    guild = world.bot.get_guild(world.guild.id)
+    assert guild is not None
+
+    limit = await world.bot.port.upload_limit_bytes(conversation_key(world.channel.id))
+
+    assert limit == guild.filesize_limit == DEFAULT_UPLOAD_BYTES
+
+
+async def test_an_archived_thread_is_unarchived_before_posting(studio: WorldFactory) -> None:
+    world = await studio()
+    thread = await start_video(world, SUNSET)
+    # simcord has no public verb for archiving; its backend does what Discord does.
+    world.env.backend.edit_channel(thread.id, {}, thread_metadata={"archived": True})
+    await world.env.settle()
+
+    await world.bot.port.send(conversation_key(thread.id), "back again")
+    await world.env.settle()
+
+    assert world.channel_edits(thread.id) == [{"archived": False}]
+    assert world.bot_messages(thread)[-1].content == "back again"
+
+
+async def test_a_missing_permission_is_logged_once(
+    studio: WorldFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = await studio()
+    me = world.bot.user
+    assert me is not None
+    locked = world.guild.create_text_channel(
+        "locked", overwrites={me: discord.PermissionOverwrite(send_messages=False)}
+    )
+    await world.env.settle()
+    key = conversation_key(locked.id)
+
+    with caplog.at_level(logging.WARNING, logger="cogs.port"):
+        for _ in range(3):
+            with pytest.raises(discord.Forbidden):
+                await world.bot.port.send(key, "hello?")
+
+    warnings = [r for r in caplog.records if "missing permission" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+@pytest.mark.parametrize("channel_id", [1, 1456074443980800014])
+def test_conversation_keys_round_trip(channel_id: int) -> None:
+    assert channel_id_of(conversation_key(channel_id)) == channel_id
+
+
+def test_a_key_from_another_platform_is_rejected() -> None:
+    with pytest.raises(ValueError, match="not a Discord conversation"):
+        channel_id_of("terminal:default")
