@@ -77,6 +77,9 @@ class TerminalPort:
     async def upload_limit_bytes(self, conversation: str) -> int:
         return sys.maxsize
 
+    def clock_since(self, epoch_seconds: float) -> str:
+        return ""  # a terminal prints a log, not a message that updates itself
+
     def _print_new_lines(self, message_id: str, text: str) -> None:
         """Print the lines of `text` that differ from what this message showed before."""
         old = self._printed.get(message_id, [])

@@ -8,8 +8,8 @@ port turns the engine's calls into Discord messages and keeps Discord happy:
 - mentions: nothing pings anyone (`AllowedMentions.none()`) except the one message with
   `ping_user`, which may ping that user and nobody else;
 - length: text over 2000 characters is split into several messages, buttons under the last;
-- time: a live status line ("💭 Thinking…", "🎬 Generating video…", "🎞️ Rendering… 40%")
-  gets a Discord timestamp that counts up by itself (`<t:…:R>`), without extra edits;
+- time: `clock_since` gives the engine a Discord timestamp (`<t:…:R>`) for its live status
+  lines, which counts up by itself without extra edits;
 - threads: an archived thread is unarchived before the bot posts or edits in it;
 - failures: a deleted message, or one too old to edit, raises `MessageGone` (the engine
   posts a new one); a missing permission is logged once per channel and re-raised.
@@ -29,7 +29,6 @@ import discord
 
 from bot.core.pacing import MAX_MESSAGE_CHARS, RateBudget, split_message
 from bot.core.port import Action, MessageGone
-from bot.core.wording import Wording
 from cogs.buttons import action_view
 from cogs.keys import channel_id_of
 from cogs.texts import Language
@@ -58,37 +57,6 @@ def only_user(user_id: int) -> discord.AllowedMentions:
     return discord.AllowedMentions(
         everyone=False, roles=False, replied_user=False, users=[discord.Object(user_id)]
     )
-
-
-def _live_prefixes() -> tuple[str, ...]:
-    """The beginnings of the engine's in-progress status lines, in both languages."""
-    prefixes: list[str] = []
-    for language in ("en", "zh"):
-        wording = Wording(language)
-        prefixes += [
-            wording.thinking(),
-            wording.still_working(),
-            wording.recovery_checking(),
-            wording.render_started(),
-            wording.render_progress(0).rstrip("0%").rstrip(),
-        ]
-        prefixes += [
-            wording.tool_status(tool)
-            for tool in ("understand_media", "generate_video", "add_music", "edit_draft", "tool")
-        ]
-    return tuple(dict.fromkeys(prefix.removesuffix("…") for prefix in prefixes))
-
-
-LIVE_PREFIXES = _live_prefixes()
-
-
-def with_elapsed(text: str, started: float) -> str:
-    """Add a self-updating "started … ago" to a trailing live status line."""
-    head, _, last = text.rpartition("\n\n")
-    if not last.startswith(LIVE_PREFIXES) or "<t:" in last:
-        return text
-    stamped = f"{last} · <t:{int(started)}:R>"
-    return f"{head}\n\n{stamped}" if head else stamped
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,8 +115,6 @@ class DiscordPort:
     ) -> str:
         channel_id = channel_id_of(conversation)
         channel = await self._channel(channel_id)
-        if not actions:
-            text = with_elapsed(text, discord.utils.utcnow().timestamp())
         if ping_user is not None and f"<@{ping_user}>" not in text:
             text = f"<@{ping_user}> {text}"
         pages = split_message(text, self.max_message_chars) or ["…"]
@@ -167,9 +133,6 @@ class DiscordPort:
     ) -> None:
         channel_id = channel_id_of(conversation)
         channel = await self._channel(channel_id)
-        if not actions:
-            created = discord.utils.snowflake_time(int(message_id))
-            text = with_elapsed(text, created.timestamp())
         content = clip(text or "…", self.max_message_chars)
         view = await self._view(conversation, channel_id, actions)
         target = self._partial_message(channel, int(message_id))
@@ -211,6 +174,10 @@ class DiscordPort:
                 channel, "send messages", self._poster(channel, content, None, mentions)
             )
         return str(message.id)
+
+    def clock_since(self, epoch_seconds: float) -> str:
+        """Discord renders `<t:…:R>` as "3 minutes ago" and keeps it current by itself."""
+        return f"<t:{int(epoch_seconds)}:R>"
 
     async def upload_limit_bytes(self, conversation: str) -> int:
         channel = await self._channel(channel_id_of(conversation))

@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.core.live import LiveReply
+from bot.core.live import LiveReply, live_status
 from bot.core.pacing import StallTimer
 from bot.core.port import Action, ChatPort
 from bot.core.store import fingerprint_state
@@ -151,9 +151,12 @@ class TurnRunner:
             joined = "\n\n".join(part for part in (*said, current.strip()) if part)
             return translate_gui(joined, wording.language)
 
+        started = time.time()
+
         def render() -> str:
             text = body()
-            return f"{text}\n\n{status}" if text and status else text or status
+            line = live_status(self._port, status, started)
+            return f"{text}\n\n{line}" if text and line else text or line
 
         def close_current() -> None:
             nonlocal current

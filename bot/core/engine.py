@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from bot.core.conversation import TurnOutcome, TurnRunner
 from bot.core.intents import Intent, is_upload_word, route
-from bot.core.live import LiveReply
+from bot.core.live import LiveReply, live_status
 from bot.core.port import Attachment, ChatPort, IncomingMessage, MessageGone
 from bot.core.records import TurnStatus
 from bot.core.renders import RenderManager
@@ -268,7 +268,7 @@ class Engine:
         reply = LiveReply(
             self._port, conversation, interval_seconds=self._timings.edit_interval_seconds
         )
-        status_id = await reply.start(wording.thinking())
+        status_id = await reply.start(live_status(self._port, wording.thinking(), time.time()))
 
         async def session_lost() -> str:
             session = await self._client.create_session(language=record.language)

@@ -26,6 +26,12 @@ EDIT_INTERVAL_SECONDS = 1.2
 MAX_EDIT_AGE_SECONDS = 55 * 60
 
 
+def live_status(port: ChatPort, status: str, since_epoch: float) -> str:
+    """A status line followed by the platform's self-updating "since" marker, if any."""
+    clock = port.clock_since(since_epoch)
+    return f"{status} · {clock}" if status and clock else status
+
+
 class LiveReply:
     """The messages showing one streamed reply in a conversation."""
 

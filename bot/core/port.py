@@ -87,3 +87,8 @@ class ChatPort(Protocol):
     async def upload_limit_bytes(self, conversation: str) -> int:
         """The largest file this conversation accepts (Discord: the guild's limit)."""
         ...
+
+    def clock_since(self, epoch_seconds: float) -> str:
+        """A marker that shows, without further edits, how long ago `epoch_seconds` was
+        (Discord: `<t:…:R>`), or "" where the platform has none. Put after status lines."""
+        ...

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from bot.core.live import live_status
 from bot.core.port import Action, ChatPort, MessageGone
 from bot.core.store import Render, Store
 from bot.core.timings import Timings
@@ -75,7 +76,9 @@ class RenderManager:
             await self._port.send(conversation, wording.nothing_to_export())
             return
 
-        message_id = await self._port.send(conversation, wording.render_started())
+        message_id = await self._port.send(
+            conversation, live_status(self._port, wording.render_started(), time.time())
+        )
         render_id = new_render_id()
         try:
             await self._client.submit_render(render_id, session_id, state.draft)
@@ -179,7 +182,11 @@ class RenderManager:
                             await self._edit(
                                 render.conversation,
                                 render.message_id,
-                                wording.render_progress(job.progress),
+                                live_status(
+                                    self._port,
+                                    wording.render_progress(job.progress),
+                                    render.created_at.timestamp(),
+                                ),
                             )
                 if self._clock() - started > self._timings.render_give_up_seconds:
                     await self._finish_failed(

@@ -10,7 +10,7 @@ import pytest
 
 from bot.core.port import Action, MessageGone
 from cogs.keys import channel_id_of, conversation_key
-from cogs.port import DEFAULT_UPLOAD_BYTES, DiscordLimits, DiscordPort, with_elapsed
+from cogs.port import DEFAULT_UPLOAD_BYTES, DiscordLimits, DiscordPort
 from tests.discord.conftest import World, WorldFactory, start_video
 
 SUNSET = "a 15-second clip of a sunset over a mountain lake with music"
@@ -99,39 +99,8 @@ async def test_long_text_becomes_several_messages_with_buttons_under_the_last(
     assert str(sent[-1].id) == last_id
 
 
-@pytest.mark.parametrize(
-    ("text", "stamped"),
-    [
-        ("💭 Thinking…", True),
-        ("Here is the plan.\n\n🎬 Generating video…", True),
-        ("⏳ Still working… (3 min so far)", True),
-        ("🎞️ Rendering… 40%", True),
-        ("💭 思考中…", True),
-        ("✅ Your video is ready!", False),
-        ("Done: the title now says Thinking…", False),
-        ("🎞️ Render finished.", False),
-    ],
-)
-def test_live_status_lines_get_a_self_updating_timestamp(text: str, stamped: bool) -> None:
-    result = with_elapsed(text, 1_700_000_000.9)
-
-    assert (result == f"{text} · <t:1700000000:R>") is stamped
-    assert (result == text) is not stamped
-
-
-async def test_a_live_edit_shows_time_since_the_message_was_posted(studio: WorldFactory) -> None:
-    world = await studio()
-    key = conversation_key(world.channel.id)
-    message_id = await world.bot.port.send(key, "Thinking about it")
-    posted = int(discord.utils.snowflake_time(int(message_id)).timestamp())
-
-    await world.bot.port.edit(key, message_id, "Sure.\n\n🎬 Generating video…")
-    await world.bot.port.send(key, "Done!\n\n🎬 Generating video…", actions=(Action.EXPORT,))
-    await world.env.settle()
-
-    first, final = world.bot_messages(world.channel)
-    assert first.content.endswith(f"🎬 Generating video… · <t:{posted}:R>")
-    assert "<t:" not in final.content  # a finished message with buttons is not live
+def test_the_clock_is_a_self_updating_discord_timestamp() -> None:
+    assert DiscordPort().clock_since(1_700_000_000.9) == "<t:1700000000:R>"
 
 
 # ----- messages and channels that are not what they were -----------------------------------

@@ -78,6 +78,9 @@ class MemoryPort:
     async def upload_limit_bytes(self, conversation: str) -> int:
         return self.upload_limit
 
+    def clock_since(self, epoch_seconds: float) -> str:
+        return f"[since {int(epoch_seconds)}]"
+
     def by_id(self, message_id: str) -> Shown:
         return next(m for m in self.messages if m.id == message_id)
 

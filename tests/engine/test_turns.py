@@ -34,11 +34,12 @@ def attachment(name: str, size: int, payload: bytes = b"\x00" * 2048) -> Attachm
     return Attachment(filename=name, size_bytes=size, open=chunks)
 
 
+@pytest.mark.parametrize("emulator_config", [fast_config(turn_scale=0.004)])
 async def test_generation_streams_a_reply_and_offers_export(rig: Rig) -> None:
     await say(rig, GENERATE)
 
     reply = rig.port.messages[0]
-    assert reply.versions[0] == EN.thinking(), "a status message comes at once"
+    assert reply.versions[0].startswith(EN.thinking()), "a status message comes at once"
     assert len(reply.versions) > 2, "the reply is edited as the stream arrives"
     assert "click export" not in reply.text.lower(), "GUI instructions are translated"
     assert reply.actions == (Action.EXPORT, Action.TIMELINE)
@@ -288,3 +289,14 @@ async def test_every_wire_variant_shows_each_sentence_once(rig: Rig) -> None:
     final = rig.port.messages[0].text
     assert final.count("Your video is ready") == 1
     assert rig.port.messages[0].actions == (Action.EXPORT, Action.TIMELINE)
+
+
+@pytest.mark.parametrize("emulator_config", [fast_config(turn_scale=0.004)])
+async def test_live_status_lines_carry_the_platforms_clock_and_finished_replies_do_not(
+    rig: Rig,
+) -> None:
+    await say(rig, GENERATE)
+    reply = rig.port.messages[0]
+    live = [v for v in reply.versions if EN.tool_status("generate_video_with_seedance") in v]
+    assert live and all("[since " in v for v in live)
+    assert "[since " not in reply.text
