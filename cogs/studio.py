@@ -21,7 +21,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.port import Attachment, IncomingMessage
+from bot.core.port import Attachment, AttachmentUnavailable, IncomingMessage
 from bot.core.wording import Wording
 from bot.nemo.errors import NemoError
 from cogs.access import IN_THREAD_PERMISSIONS, THREAD_PERMISSIONS, has_allowed_role, missing
@@ -78,13 +78,16 @@ def incoming_attachment(
     """
 
     async def chunks() -> AsyncIterator[bytes]:
-        if session is None:
-            yield await item.read()
-            return
-        async with session.get(item.url) as response:
-            response.raise_for_status()
-            async for block in response.content.iter_chunked(CHUNK_BYTES):
-                yield block
+        try:
+            if session is None:
+                yield await item.read()
+                return
+            async with session.get(item.url) as response:
+                response.raise_for_status()
+                async for block in response.content.iter_chunked(CHUNK_BYTES):
+                    yield block
+        except (aiohttp.ClientError, discord.HTTPException, TimeoutError) as exc:
+            raise AttachmentUnavailable(item.filename) from exc
 
     return Attachment(
         filename=item.filename,

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from bot.core.conversation import TurnOutcome, TurnRunner
 from bot.core.intents import Intent, is_upload_word, route
 from bot.core.live import LiveReply, live_status
-from bot.core.port import Attachment, ChatPort, IncomingMessage, MessageGone
+from bot.core.port import (
+    Attachment,
+    AttachmentUnavailable,
+    ChatPort,
+    IncomingMessage,
+    MessageGone,
+)
 from bot.core.records import TurnStatus
 from bot.core.renders import RenderManager
 from bot.core.store import Conversation, Store, Turn, fingerprint_state
@@ -250,6 +256,10 @@ class Engine:
             )
         except NemoError as exc:
             await self._port.send(conversation, await self.explain(exc, wording))
+            return False
+        except AttachmentUnavailable as exc:
+            log.warning("attachment could not be read from the platform in %s", conversation)
+            await self._port.send(conversation, wording.attachment_unavailable(exc.filename))
             return False
         for item in files:
             await self._store.add_upload(

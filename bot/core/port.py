@@ -30,6 +30,14 @@ class MessageGone(Exception):
     """The message to edit no longer exists (deleted, or too old to edit)."""
 
 
+class AttachmentUnavailable(Exception):
+    """The platform could not hand over an attachment's bytes (expired link, network)."""
+
+    def __init__(self, filename: str) -> None:
+        super().__init__(filename)
+        self.filename = filename
+
+
 @dataclass(frozen=True, slots=True)
 class Attachment:
     """A file a user attached. `size_bytes` is what the platform declared, checked first.

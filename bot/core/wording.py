@@ -264,6 +264,12 @@ class Wording:
             f"📎 无法使用 “{name}”。支持的格式：{_FORMATS}。",
         )
 
+    def attachment_unavailable(self, name: str) -> str:
+        return self._pick(
+            f"📎 I couldn't fetch “{name}” from the chat — please attach it again.",
+            f"📎 无法从聊天中获取 “{name}”，请重新附加该文件。",
+        )
+
     def uploaded(self, names: Sequence[str]) -> str:
         if not names:
             return self._pick("📎 Nothing was uploaded.", "📎 没有上传任何文件。")

@@ -300,3 +300,17 @@ async def test_live_status_lines_carry_the_platforms_clock_and_finished_replies_
     live = [v for v in reply.versions if EN.tool_status("generate_video_with_seedance") in v]
     assert live and all("[since " in v for v in live)
     assert "[since " not in reply.text
+
+
+async def test_an_attachment_the_platform_cannot_deliver_is_explained(rig: Rig) -> None:
+    from bot.core.port import AttachmentUnavailable
+
+    async def broken() -> AsyncIterator[bytes]:
+        yield b"\x00" * 1024
+        raise AttachmentUnavailable("clip.mp4")
+
+    await say(rig, "", attachments=(Attachment("clip.mp4", 4096, broken),))
+    assert rig.port.messages[-1].text == EN.attachment_unavailable("clip.mp4")
+    assert rig.emulator.state.counters.uploads == 0
+    await say(rig, "hello")  # the conversation goes on
+    assert rig.emulator.state.counters.turns == 1
