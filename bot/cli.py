@@ -1,4 +1,4 @@
-"""The `nemobot` command (also `python -m bot`): run, chat, emulator.
+"""The `nemobot` command (also `python -m bot`): run, chat, emulator, doctor, invite.
 
 Each subcommand builds its resources in its own `main` coroutine and passes them down;
 heavy imports happen inside the subcommand so `nemobot --help` stays instant.
@@ -93,6 +93,29 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="produce renders over 10 MiB (to see delivery as a link)",
     )
+
+    doctor = sub.add_parser(
+        "doctor",
+        help="check the settings, database, NemoVideo and Discord",
+        description="Check that nemobot is ready to run: the settings, the database, "
+        "NemoVideo (the token works, credits left) and Discord (the token works, the "
+        "Message Content intent). One row per check, with what to do when one fails; "
+        "exits with 1 if any check fails.",
+    )
+    doctor.add_argument(
+        "--quick",
+        action="store_true",
+        help="check only the settings and the database, without the network "
+        "(the Docker health check)",
+    )
+
+    sub.add_parser(
+        "invite",
+        help="print the link that adds the bot to a Discord server",
+        description="Print the OAuth2 link that adds the bot to a Discord server, with "
+        "exactly the permissions it needs. Uses DISCORD_APPLICATION_ID, or the id inside "
+        "DISCORD_TOKEN.",
+    )
     return parser
 
 
@@ -113,6 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if args.command == "doctor":  # it loads the settings itself, to report each bad one
+        from bot.doctor import doctor_main
+
+        return doctor_main(quick=args.quick)
 
     settings = _load_settings()
     level = settings.log_level
@@ -135,6 +162,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.terminal import run_chat
 
         return _run(run_chat(settings, offline=args.offline, conversation=args.conversation))
+
+    if args.command == "invite":
+        from bot.invite import print_invite
+
+        return print_invite(settings, sys.stdout, sys.stderr)
 
     if args.command == "run":
         if settings.discord_token is None:

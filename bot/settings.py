@@ -34,6 +34,7 @@ class Settings(BaseSettings):
 
     # Discord
     discord_token: SecretStr | None = None
+    discord_application_id: int | None = Field(default=None, gt=0)
     discord_api_base_url: str = DEFAULT_DISCORD_API_BASE_URL
     discord_gateway_url: str = DEFAULT_DISCORD_GATEWAY_URL
     allowed_role_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
@@ -73,7 +74,7 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("discord_token", "nemo_token", mode="before")
+    @field_validator("discord_token", "nemo_token", "discord_application_id", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
