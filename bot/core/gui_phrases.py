@@ -90,7 +90,7 @@ _RULES_EN: tuple[tuple[re.Pattern[str], Replacement], ...] = (
     # "preview it in the timeline", "open the timeline" → ask for the timeline (say "status")
     (
         re.compile(
-            r"\b(?:preview|view|see|check|review|watch)"
+            r"\b(?:(?:play|watch|open|check)\s+the\s+preview|preview|view|see|check|review|watch)"
             r"(?:\s+(?:it|this|that|them|the\s+(?:result|video|changes?|edits?|clip)))?"
             r"\s+(?:in|on)\s+(?:the\s+)?timeline(?:\s+(?:panel|view|editor))?",
             _I,

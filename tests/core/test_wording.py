@@ -269,6 +269,10 @@ def test_help_mentions_every_command() -> None:
         ("Use the Export button to save it.", "Use /export to save it."),
         ("You can preview it in the timeline.", 'You can ask for the timeline (say "status").'),
         (
+            "Play the preview in the timeline to check it.",
+            'Ask for the timeline (say "status") to check it.',
+        ),
+        (
             "Open the timeline to check the order.",
             'Ask for the timeline (say "status") to check the order.',
         ),
