@@ -145,7 +145,9 @@ async def test_rate_limit_waits_and_retries_once(rig: Rig) -> None:
     await say(rig, GENERATE)
 
     assert rig.emulator.state.counters.turns == 2
-    assert rig.port.messages[-1].actions == (Action.EXPORT, Action.TIMELINE)
+    reply = rig.port.messages[-1]
+    assert reply.actions == (Action.EXPORT, Action.TIMELINE)
+    assert any(v.startswith(EN.rate_limited_retrying(0.05)) for v in reply.versions)
 
 
 async def test_dropped_stream_reads_the_state_and_never_resends(rig: Rig) -> None:
