@@ -14,6 +14,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.live import live_status
@@ -218,7 +219,7 @@ class RenderManager:
                             ping_user=render.requester_id,
                         )
                         await self._clear_progress(render, wording)
-                        log.info("render %s delivered as a file", render.render_id)
+                        _log_end(render, "delivered as a file")
                         return
             if link is None:
                 raise RenderFailed("the render has no download link")
@@ -226,7 +227,7 @@ class RenderManager:
                 conversation, wording.render_done_link(link), ping_user=render.requester_id
             )
             await self._clear_progress(render, wording)
-            log.info("render %s delivered as a link", render.render_id)
+            _log_end(render, "delivered as a link")
         except Exception:
             await self._store.unmark_delivered(render.render_id)
             raise
@@ -238,6 +239,7 @@ class RenderManager:
     async def _finish_failed(
         self, render: Render, wording: Wording, message: str, *, status: str = "failed"
     ) -> None:
+        _log_end(render, status)
         await self._store.update_render(render.render_id, status=status, error=message)
         if not await self._store.mark_delivered(render.render_id):
             return
@@ -259,3 +261,10 @@ class RenderManager:
             await self._port.edit(conversation, message_id, text, actions=actions)
         except MessageGone:
             await self._port.send(conversation, text, actions=actions)
+
+
+def _log_end(render: Render, outcome: str) -> None:
+    seconds = (datetime.now(UTC) - render.created_at).total_seconds()
+    log.info(
+        "render %s in %s %s after %.1fs", render.render_id, render.conversation, outcome, seconds
+    )
