@@ -97,7 +97,7 @@ class TurnRunner:
                     return await self._fail(reply, wording, outcome, exc)
                 retried_rate_limit = True
                 wait = min(exc.retry_after, self._timings.rate_limit_retry_seconds)
-                reply.show(wording.rate_limited_retrying(wait))
+                await reply.show_now(wording.rate_limited_retrying(wait))
                 await asyncio.sleep(wait)
             except SessionNotFound as exc:
                 if retried_session or outcome.text or outcome.tools:

@@ -70,6 +70,8 @@ class Engine:
         self._limits = limits or EngineLimits()
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Turns this process is running: never mistaken for ones a restart cut off.
+        self._live_turns: set[int] = set()
         self._uploads = UploadChecker()
         self._turns = TurnRunner(client, port, self._timings, self.explain)
         self.renders = RenderManager(
@@ -209,6 +211,9 @@ class Engine:
         """Finish what a previous run left: renders in flight and interrupted turns."""
         await self.renders.resume()
         for turn in await self._store.get_unfinished_turns():
+            if turn.id in self._live_turns:
+                continue
+            self._live_turns.add(turn.id)
             task = asyncio.create_task(self._resume_turn(turn), name=f"resume-turn-{turn.id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -306,6 +311,7 @@ class Engine:
             status_message_id=status_id,
             state_fingerprint=fingerprint_state(before) if before else None,
         )
+        self._live_turns.add(turn.id)
         await self._store.record_turn_usage(author_id)
         started = time.monotonic()
         try:
@@ -325,6 +331,8 @@ class Engine:
         except Exception:
             await self._store.finish_turn(turn.id, TurnStatus.FAILED)
             raise
+        finally:
+            self._live_turns.discard(turn.id)
         status = TurnStatus.DONE if outcome.error is None else TurnStatus.FAILED
         await self._store.finish_turn(turn.id, status)
         log.info(

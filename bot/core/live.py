@@ -76,6 +76,14 @@ class LiveReply:
             self._pacer.update(text)
             self._wake.set()
 
+    async def show_now(self, text: str) -> None:
+        """Show `text` at once, outside the pacing (a notice before a long wait)."""
+        self._latest = text
+        self._pacer.update(text)
+        async with self._lock:
+            await self._push(split_message(text, self._port.max_message_chars), ())
+        self._pacer.mark_pushed(text)
+
     async def finish(self, text: str, actions: Sequence[Action] = ()) -> None:
         """Stop streaming and show `text` for good, with buttons under the last page."""
         await self._stop_flusher()

@@ -316,3 +316,18 @@ async def test_an_attachment_the_platform_cannot_deliver_is_explained(rig: Rig) 
     assert rig.emulator.state.counters.uploads == 0
     await say(rig, "hello")  # the conversation goes on
     assert rig.emulator.state.counters.turns == 1
+
+
+@pytest.mark.parametrize("emulator_config", [fast_config(turn_scale=0.004)])
+async def test_resume_leaves_alone_a_turn_this_process_is_running(rig: Rig) -> None:
+    turn = asyncio.create_task(say(rig, GENERATE))
+    await rig.port.wait_for(lambda: rig.port.messages)
+    await asyncio.sleep(0.05)
+    await rig.engine.resume()  # e.g. the Discord edge resuming after it connected
+    await turn
+    await rig.engine.drain()
+
+    assert len(rig.port.messages) == 1
+    assert EN.recovery_checking() not in "".join(rig.port.messages[0].versions)
+    assert rig.port.messages[0].actions == (Action.EXPORT, Action.TIMELINE)
+
