@@ -3,8 +3,9 @@
 `NemoBot` owns nothing it did not receive: the settings, store, NemoVideo client and
 engine come from `bot.runtime.open_services` (the launcher closes them), and the chat
 port is attached to it here. `setup_hook` loads the cog, registers the restart-proof
-buttons and syncs the slash commands; the first `on_ready` resumes what a previous run
-left in flight. `NemoTree` answers slash-command failures in the user's language.
+buttons and syncs the slash commands; the first `on_connect` (READY) resumes what a
+previous run left in flight. `NemoTree` answers slash-command failures in the user's
+language.
 """
 
 from __future__ import annotations
@@ -125,6 +126,18 @@ class NemoBot(commands.Bot):
             synced = await self.tree.sync()
             log.info("synced %s slash commands", len(synced))
 
+    async def on_connect(self) -> None:
+        """READY: resume what the last run left, before this run's first turn starts.
+
+        Not in `on_ready`: that comes `guild_ready_timeout` after the guilds arrive, and
+        interactions and messages are handled in between, so a turn this run had just
+        started would be taken for one that a restart cut off. A client refused at
+        IDENTIFY (missing intents) never gets here.
+        """
+        if not self._resumed:
+            self._resumed = True
+            await self.engine.resume()
+
     async def on_ready(self) -> None:
         log.info("connected to Discord as %s in %s servers", self.user, len(self.guilds))
         if not self.intents.message_content:
@@ -132,9 +145,6 @@ class NemoBot(commands.Bot):
                 "the Message Content intent is off: in session threads people must mention "
                 "the bot (or use slash commands) for it to read their messages"
             )
-        if not self._resumed:
-            self._resumed = True
-            await self.engine.resume()
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: `Studio` listens to messages itself."""

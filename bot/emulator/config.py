@@ -34,6 +34,15 @@ class EmulatorConfig:
     """ADK events, typed events (`{"type":"text",…}`) or flat `{"text":…}`."""
     partial_text: bool = False
     """ADK streaming: text arrives as `partial` chunks, then one final aggregated event."""
+    partial_chunks: int = 3
+    """With partial text: how many chunks each text is cut into (at spaces)."""
+    partial_interval_seconds: float = 0.0
+    """With partial text: the wait between two chunks, so a long reply streams over time."""
+    echo_chat: bool = False
+    """Plain chat replies begin by quoting the user's message (to test relayed text)."""
+    reply_repeat: int = 1
+    """Plain chat replies say everything this many times over (a long reply, to test
+    splitting and pacing)."""
     silent_edit_rate: float = 0.3
     """Chance that an edit turn streams tool calls only, without any text."""
     render_shape: RenderShape = "A"

@@ -154,7 +154,10 @@ class TurnStream:
 
     async def _say(self, text: str) -> None:
         if self._partial:
-            for chunk in split_partials(text):
+            chunks = split_partials(text, max(1, self._config.partial_chunks))
+            for index, chunk in enumerate(chunks):
+                if index:
+                    await self._pause(self._config.partial_interval_seconds)
                 await self._send(self._encoder.text(chunk, partial=True))
         await self._send(self._encoder.text(text))
 

@@ -114,7 +114,10 @@ def plan_turn(
     elif kind is TurnKind.EDIT:
         steps = _edit(text, session, total, zh, ids, silent=silent)
     else:
-        steps = [Pause(total), Say(_chat_reply(text, session, zh))]
+        reply = _chat_reply(text, session, zh)
+        if config.echo_chat:
+            reply = f"{_echo(text, zh)}\n\n{reply}"
+        steps = [Pause(total), Say("\n\n".join([reply] * max(1, config.reply_repeat)))]
     if trailing_issue:
         steps.append(Say(TRAILING_ISSUE_ZH if zh else TRAILING_ISSUE))
     return TurnPlan(kind, cost_of(kind, config), steps)
@@ -233,6 +236,11 @@ def _edit_reply(edits: list[drafts.Edit], draft: dict[str, Any], zh: bool) -> st
         f"Done! I {sentence}. Play the preview in the timeline to check it, "
         "and click Export when you're happy."
     )
+
+
+def _echo(text: str, zh: bool) -> str:
+    """The user's message quoted back, as some agents begin their answer."""
+    return f"你说：{text.strip()}" if zh else f"You said: {text.strip()}"
 
 
 def _chat_reply(text: str, session: Session, zh: bool) -> str:

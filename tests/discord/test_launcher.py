@@ -15,47 +15,23 @@ from pathlib import Path
 
 import discord
 import pytest
-from pydantic import SecretStr
 
 from bot.emulator.server import RunningEmulator
 from bot.runtime import open_services
-from bot.settings import Settings
 from cogs.client import NemoBot, bot_intents
 from cogs.keys import conversation_key
 from cogs.launcher import run_bot
 from cogs.port import DiscordLimits, DiscordPort
-from tests.discord.conftest import REGISTERED_TOKEN
+from tests.discord.wire_helpers import READY_SECONDS, commands_synced, connected, settings_for
 from tests.fakediscord import FakeDiscord, FakeFile, run_fake_discord, running
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
-#: discord.py waits this long after the last GUILD_CREATE before it is ready (its default).
-READY_SECONDS = 10.0
 
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
     async with run_fake_discord() as running:
         yield running
-
-
-def settings_for(fake: FakeDiscord, emulator: RunningEmulator, tmp_path: Path) -> Settings:
-    return Settings(
-        discord_token=SecretStr(fake.token),
-        discord_api_base_url=fake.api_base,
-        discord_gateway_url=fake.gateway_url,
-        nemo_api_url=emulator.url,
-        nemo_token=SecretStr(REGISTERED_TOKEN),
-        database_path=tmp_path / "nemobot.sqlite3",
-    )
-
-
-def commands_synced(fake: FakeDiscord) -> bool:
-    return bool(fake.find_requests("PUT", "/applications/{application_id}/commands"))
-
-
-def connected(fake: FakeDiscord) -> bool:
-    """The bot has its guild over the gateway (commands are synced before it connects)."""
-    return any(f.direction == "out" and f.t == "GUILD_CREATE" for f in fake.gateway_frames)
 
 
 async def test_nemobot_run_serves_a_video_on_the_configured_discord_and_stops_cleanly(
