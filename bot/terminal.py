@@ -43,6 +43,8 @@ class TerminalPort:
     def __init__(self, out: TextIO, download_dir: Path) -> None:
         self._out = out
         self._download_dir = download_dir
+        #: A "you> " prompt is on screen waiting for input (interactive terminals only).
+        self.prompting = False
         self._ids = itertools.count(1)
         self._printed: dict[str, list[str]] = {}
 
@@ -95,8 +97,17 @@ class TerminalPort:
 
     def say(self, line: str) -> None:
         """Print one line of nemobot's side of the conversation."""
-        self._out.write(f"nemo> {line.replace('**', '')}\n")  # no Markdown in a terminal
+        text = f"nemo> {line.replace('**', '')}\n"  # no Markdown in a terminal
+        if self.prompting:  # e.g. a render finished while the user is typing
+            text = f"\r\x1b[K{text}{PROMPT}"
+        self._out.write(text)
         self._out.flush()
+
+    def prompt(self) -> None:
+        """Show the input prompt (interactive terminals)."""
+        self._out.write(PROMPT)
+        self._out.flush()
+        self.prompting = True
 
 
 def file_attachment(path: Path) -> Attachment:
@@ -113,10 +124,13 @@ def file_attachment(path: Path) -> Attachment:
     return Attachment(filename=path.name, size_bytes=path.stat().st_size, open=chunks)
 
 
-async def _lines(stream: TextIO) -> AsyncIterator[str]:
+async def _lines(stream: TextIO, port: TerminalPort, interactive: bool) -> AsyncIterator[str]:
     """Lines from stdin without blocking the event loop (works for pipes and TTYs)."""
     while True:
+        if interactive:
+            port.prompt()
         line = await asyncio.to_thread(stream.readline)
+        port.prompting = False
         if not line:
             return
         yield line.rstrip("\r\n")
@@ -168,7 +182,7 @@ async def run_chat(
         wording = Wording(record.language)
         port.say(wording.ready())
 
-        async for line in _lines(stdin):
+        async for line in _lines(stdin, port, interactive):
             text = line.strip()
             if not text:
                 continue

@@ -101,6 +101,16 @@ _RULES_EN: tuple[tuple[re.Pattern[str], Replacement], ...] = (
         re.compile(r"\b(?:open|check)\s+(?:up\s+)?the\s+timeline(?:\s+(?:panel|view|editor))?", _I),
         _fixed(_ASK_TIMELINE_EN),
     ),
+    # "upload clips and images in the media panel" → "attach clips and images to a message"
+    (
+        re.compile(
+            r"\bupload\s+(?P<what>(?:[\w-]+\s+){0,4}?(?:files?|media|images?|videos?|clips?|"
+            r"photos?|music|songs?))\s+(?:in|into|to|from|via|using)\s+the\s+"
+            r"(?:media|upload|assets?|files?)\s+(?:panel|library|tab|area|section|sidebar)",
+            _I,
+        ),
+        lambda m: _cased(f"attach {m.group('what')} to a message", m.group(0)),
+    ),
     # "Drag the clip to the start" → "Tell me to move the clip to the start"
     # "Drop your files here", "drag-and-drop files" → attach them to a message
     (

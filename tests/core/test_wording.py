@@ -269,6 +269,12 @@ def test_help_mentions_every_command() -> None:
         ("Use the Export button to save it.", "Use /export to save it."),
         ("You can preview it in the timeline.", 'You can ask for the timeline (say "status").'),
         (
+            "Or upload clips and images in the media panel to get started.",
+            "Or attach clips and images to a message to get started.",
+        ),
+        ("Upload your photos via the upload tab.", "Attach your photos to a message."),
+        ("I will upload the video to the cloud.", "I will upload the video to the cloud."),
+        (
             "Play the preview in the timeline to check it.",
             'Ask for the timeline (say "status") to check it.',
         ),
