@@ -172,7 +172,11 @@ async def run_emulator(
 async def serve_forever(host: str, port: int, config: EmulatorConfig) -> None:
     """`nemobot emulator`: serve until cancelled (Ctrl+C)."""
     async with run_emulator(config, host, port) as emulator:
-        log.info("NemoVideo emulator listening on %s", emulator.url)
+        log.info(
+            "NemoVideo emulator listening on %s — use it with NEMO_API_URL=%s; Ctrl+C stops it",
+            emulator.url,
+            emulator.url,
+        )
         try:
             await asyncio.Event().wait()
         finally:
