@@ -19,7 +19,7 @@ from bot.core.pacing import StallTimer
 from bot.core.port import Action, ChatPort
 from bot.core.store import fingerprint_state
 from bot.core.timings import Timings
-from bot.core.wording import Wording, translate_gui
+from bot.core.wording import Explain, Wording, translate_gui
 from bot.nemo.client import NemoClient
 from bot.nemo.draft import timeline_summary
 from bot.nemo.errors import (
@@ -27,14 +27,14 @@ from bot.nemo.errors import (
     RateLimited,
     SessionNotFound,
     StreamDropped,
+    UnexpectedResponse,
+    error_from_response,
 )
 from bot.nemo.events import StreamError, TextEvent, ToolCall
 from bot.nemo.models import SessionState
 
 log = logging.getLogger(__name__)
 
-#: Puts an error into the user's words (the engine knows whether the user is anonymous).
-Explain = Callable[[NemoError, Wording], Awaitable[str]]
 
 #: Backend noise the brief says to drop when the turn already produced normal text.
 TEMPORARY_ISSUE_MARKERS = ("encountered a temporary issue", "遇到了临时问题", "遇到临时问题")
@@ -96,7 +96,7 @@ class TurnRunner:
                 if retried_rate_limit or outcome.text or outcome.tools:
                     return await self._fail(reply, wording, outcome, exc)
                 retried_rate_limit = True
-                wait = min(exc.retry_after, self._timings.rate_limit_retry_seconds)
+                wait = self._timings.rate_limit_wait(exc.retry_after)
                 await reply.show_now(wording.rate_limited_retrying(wait))
                 await asyncio.sleep(wait)
             except SessionNotFound as exc:
@@ -109,23 +109,26 @@ class TurnRunner:
             except StreamDropped as exc:
                 log.warning("stream dropped in %s: %r", conversation, exc)
                 outcome.error = exc
-                return await self.recover(
-                    session_id, wording, _fingerprint_of(before), reply, outcome
-                )
+                break
             except NemoError as exc:
                 return await self._fail(reply, wording, outcome, exc)
 
-        if outcome.error is not None:  # the stream reported an error event
-            return await self.recover(session_id, wording, _fingerprint_of(before), reply, outcome)
+        if outcome.error is not None:  # the stream broke, or reported an unknown error
+            notice = await self._explain(StreamDropped(), wording)
+            baseline = _fingerprint_of(before)
+            return await self.recover(session_id, wording, baseline, reply, outcome, notice)
         state = await self._safe_state(session_id)
         if state is not None:
             outcome.exportable = state.draft.is_exportable
-            outcome.changed = before is None or fingerprint_state(state) != fingerprint_state(
-                before
-            )
+            if before is not None:
+                outcome.changed = fingerprint_state(state) != fingerprint_state(before)
         if outcome.text:
             final = outcome.text
-        elif state is not None and outcome.changed:
+        elif state is None:
+            final = wording.turn_no_change()
+        elif outcome.changed is None:  # no earlier state to compare with: just show it
+            final = wording.status(timeline_summary(state.draft))
+        elif outcome.changed:
             final = wording.turn_no_text(timeline_summary(state.draft))
         else:
             final = wording.turn_no_change()
@@ -190,7 +193,10 @@ class TurnRunner:
                     outcome.tools.append(event.name)
                     status = wording.tool_status(event.name)
                 elif isinstance(event, StreamError):
-                    log.warning("stream error event: %s", event.message)
+                    known = _known_error(event)
+                    if known is not None:
+                        raise known
+                    log.warning("stream error event (%d chars)", len(event.message))
                     outcome.error = StreamDropped(event.message)
                     continue
                 else:
@@ -208,28 +214,31 @@ class TurnRunner:
         baseline: str | None,
         reply: LiveReply,
         outcome: TurnOutcome,
+        notice: str,
     ) -> TurnOutcome:
         """The brief's disconnect recovery: never re-send; watch the state for a change.
 
-        `baseline` is the state fingerprint from before the turn (None if unknown: then
-        the first state that can be read is reported).
+        `notice` says what happened (a dropped stream, a restart). `baseline` is the state
+        fingerprint from before the turn; when it is unknown, the first state that can be
+        read is shown as it is, without claiming that anything changed.
         """
-        reply.show(_join(outcome.text, wording.recovery_checking()))
+        await reply.show_now(_join(outcome.text, notice))
         await asyncio.sleep(self._timings.recovery_first_check_seconds)
         unchanged = 0
         while True:
             state = await self._safe_state(session_id)
-            if state is not None:
-                changed = baseline is None or fingerprint_state(state) != baseline
-                if changed:
-                    outcome.changed = True
-                    outcome.exportable = state.draft.is_exportable
-                    summary = timeline_summary(state.draft)
-                    actions = (Action.EXPORT, Action.TIMELINE) if outcome.exportable else ()
-                    await reply.finish(
-                        _join(outcome.text, wording.recovery_changed(summary)), actions
-                    )
-                    return outcome
+            if state is not None and (baseline is None or fingerprint_state(state) != baseline):
+                outcome.changed = True if baseline is not None else None
+                outcome.exportable = state.draft.is_exportable
+                summary = timeline_summary(state.draft)
+                said = (
+                    wording.recovery_changed(summary)
+                    if baseline is not None
+                    else wording.status(summary)
+                )
+                actions = (Action.EXPORT, Action.TIMELINE) if outcome.exportable else ()
+                await reply.finish(_join(outcome.text, said), actions)
+                return outcome
             unchanged += 1
             if unchanged >= self._timings.recovery_max_unchanged_checks:
                 outcome.changed = False
@@ -264,3 +273,11 @@ def _is_noise(text: str) -> bool:
 
 def _join(first: str, second: str) -> str:
     return f"{first}\n\n{second}" if first else second
+
+
+def _known_error(event: StreamError) -> NemoError | None:
+    """A stream error event with a business code we know (e.g. 2001): raised as such."""
+    if event.code is None:
+        return None
+    error = error_from_response(200, {"code": event.code, "message": event.message})
+    return None if error is None or isinstance(error, UnexpectedResponse) else error

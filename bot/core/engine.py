@@ -12,32 +12,35 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.core.conversation import TurnOutcome, TurnRunner
 from bot.core.intents import Intent, is_upload_word, route
 from bot.core.live import LiveReply, live_status
 from bot.core.port import (
+    Action,
     Attachment,
     AttachmentUnavailable,
     ChatPort,
     IncomingMessage,
-    MessageGone,
 )
-from bot.core.records import TurnStatus
+from bot.core.records import Language, TurnStatus
 from bot.core.renders import RenderManager
 from bot.core.store import Conversation, Store, Turn, fingerprint_state
 from bot.core.timings import Timings
 from bot.core.uploads import UploadChecker
-from bot.core.wording import Wording
+from bot.core.wording import Wording, registration_url
 from bot.nemo.auth import TokenSource
 from bot.nemo.client import NemoClient
 from bot.nemo.draft import timeline_summary
-from bot.nemo.errors import InsufficientCredits, NemoError, SessionNotFound
+from bot.nemo.errors import InsufficientCredits, NemoError, RateLimited, SessionNotFound
 from bot.nemo.models import SessionState
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,13 +125,41 @@ class Engine:
         identity = self._tokens.identity
         bind_url = None
         if isinstance(error, InsufficientCredits) and identity.anonymous:
-            user_id = await self._tokens.user_id()
-            bind_url = (
-                f"{self._web_url}/register?bind={user_id}"
-                if user_id
-                else (f"{self._web_url}/register")
-            )
+            bind_url = registration_url(self._web_url, await self._tokens.user_id())
         return wording.error(error, anonymous=identity.anonymous, bind_url=bind_url)
+
+    async def _with_session(
+        self, conversation: str, wording: Wording, call: Callable[[str], Awaitable[T]]
+    ) -> T:
+        """`call(session_id)` with the brief's recoveries, each tried once: a 429 is waited
+        out, and a lost session (1002) is replaced (the user is told) before trying again."""
+        record = await self._store.get_conversation(conversation)
+        assert record is not None
+        session_id = record.session_id
+        waited = rebound = False
+        while True:
+            try:
+                return await call(session_id)
+            except RateLimited as exc:
+                if waited:
+                    raise
+                waited = True
+                await asyncio.sleep(self._timings.rate_limit_wait(exc.retry_after))
+            except SessionNotFound as exc:
+                if rebound:
+                    raise
+                rebound = True
+                session_id = await self._replace_session(conversation, record.language)
+                await self._port.send(conversation, await self.explain(exc, wording))
+
+    async def _replace_session(self, conversation: str, language: Language) -> str:
+        """NemoVideo lost the session: bind a new one to the same conversation."""
+        session = await self._client.create_session(language=language)
+        await self._store.rebind_session(
+            conversation, session.session_id, session.task_id, user_id=session.user_id
+        )
+        log.info("session for %s was gone; bound a new one", conversation)
+        return session.session_id
 
     # ----- messages ------------------------------------------------------------------
 
@@ -175,28 +206,44 @@ class Engine:
     async def credits_text(self, conversation: str) -> str:
         wording = await self.wording_for(conversation)
         try:
-            credits = await self._client.fetch_credits()
+            credits = await self._with_session(
+                conversation, wording, lambda _session: self._client.fetch_credits()
+            )
         except NemoError as exc:
             return await self.explain(exc, wording)
         return wording.credits(credits.available, credits.frozen, credits.total)
 
     async def status_text(self, conversation: str) -> str:
         wording = await self.wording_for(conversation)
-        record = await self._store.get_conversation(conversation)
-        if record is None:
+        if not await self.is_session(conversation):
             return wording.nothing_to_export()
         try:
-            state = await self._client.fetch_state(record.session_id)
+            state = await self._with_session(conversation, wording, self._client.fetch_state)
         except NemoError as exc:
             return await self.explain(exc, wording)
         return wording.status(timeline_summary(state.draft))
 
     async def export(self, conversation: str, requester_id: int | None) -> None:
-        record = await self._store.get_conversation(conversation)
-        if record is None:
-            await self._port.send(conversation, Wording("en").nothing_to_export())
+        """Render the conversation's timeline; one render at a time, never mid-turn."""
+        wording = await self.wording_for(conversation)
+        if not await self.is_session(conversation):
+            await self._port.send(conversation, wording.nothing_to_export())
             return
-        await self.renders.export(conversation, record.session_id, requester_id)
+        async with self._turn_lock(conversation, wording):
+            if await self.renders.is_rendering(conversation):
+                await self._port.send(conversation, wording.render_already_running())
+                return
+            try:
+                state = await self._with_session(conversation, wording, self._client.fetch_state)
+            except NemoError as exc:
+                await self._port.send(conversation, await self.explain(exc, wording))
+                return
+            if not state.draft.is_exportable:
+                await self._port.send(conversation, wording.nothing_to_export())
+                return
+            record = await self._store.get_conversation(conversation)
+            assert record is not None
+            await self.renders.start(conversation, record.session_id, state.draft, requester_id)
 
     async def reset(self, conversation: str, *, owner_id: int | None) -> None:
         """Start over: a fresh NemoVideo session for this conversation."""
@@ -248,16 +295,18 @@ class Engine:
         self, conversation: str, attachments: Sequence[Attachment], wording: Wording
     ) -> bool:
         """Upload what passes the checks; True when at least one file went through."""
-        record = await self._store.get_conversation(conversation)
-        assert record is not None
         accepted, refusals = self._uploads.check(attachments, wording)
         for refusal in refusals:
             await self._port.send(conversation, refusal)
         if not accepted:
             return False
         try:
-            files = await self._client.upload_files(
-                record.session_id, [self._uploads.source(a) for a in accepted]
+            files = await self._with_session(
+                conversation,
+                wording,
+                lambda session: self._client.upload_files(
+                    session, [self._uploads.source(a) for a in accepted]
+                ),
             )
         except NemoError as exc:
             await self._port.send(conversation, await self.explain(exc, wording))
@@ -286,12 +335,7 @@ class Engine:
         status_id = await reply.start(live_status(self._port, wording.thinking(), time.time()))
 
         async def session_lost() -> str:
-            session = await self._client.create_session(language=record.language)
-            await self._store.rebind_session(
-                conversation, session.session_id, session.task_id, user_id=session.user_id
-            )
-            log.info("session for %s was gone; bound a new one", conversation)
-            return session.session_id
+            return await self._replace_session(conversation, record.language)
 
         # The state before the turn tells a silent edit, a dropped stream or a restart
         # what the turn changed. It is also where a lost session (1002) shows up first.
@@ -329,9 +373,12 @@ class Engine:
             log.info("turn %s in %s interrupted by shutdown", turn.id, conversation)
             raise
         except Exception:
+            log.exception("turn %s in %s failed unexpectedly", turn.id, conversation)
             await self._store.finish_turn(turn.id, TurnStatus.FAILED)
-            raise
+            await reply.finish(wording.unexpected_error(), (Action.RETRY,))
+            return
         finally:
+            await reply.close()
             self._live_turns.discard(turn.id)
         status = TurnStatus.DONE if outcome.error is None else TurnStatus.FAILED
         await self._store.finish_turn(turn.id, status)
@@ -358,25 +405,19 @@ class Engine:
             interval_seconds=self._timings.edit_interval_seconds,
         )
         try:
-            if turn.status_message_id is not None:
-                try:
-                    await self._port.edit(
-                        turn.conversation, turn.status_message_id, wording.recovery_checking()
-                    )
-                except MessageGone:
-                    reply = LiveReply(
-                        self._port,
-                        turn.conversation,
-                        interval_seconds=self._timings.edit_interval_seconds,
-                    )
-                    await reply.start(wording.recovery_checking())
-            else:
-                await reply.start(wording.recovery_checking())
+            # recover() shows its notice at once, in the old message or (gone) a new one.
             outcome = await self._turns.recover(
-                record.session_id, wording, turn.state_fingerprint, reply, TurnOutcome()
+                record.session_id,
+                wording,
+                turn.state_fingerprint,
+                reply,
+                TurnOutcome(),
+                wording.recovery_checking(),
             )
             final = TurnStatus.DONE if outcome.changed else TurnStatus.INTERRUPTED
             await self._store.finish_turn(turn.id, final)
         except Exception:
             log.exception("could not resume turn %s", turn.id)
             await self._store.finish_turn(turn.id, TurnStatus.INTERRUPTED)
+        finally:
+            await reply.close()

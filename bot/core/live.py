@@ -91,6 +91,10 @@ class LiveReply:
         async with self._lock:
             await self._push(split_message(text, self._port.max_message_chars), actions)
 
+    async def close(self) -> None:
+        """Stop pushing edits (idempotent); what is shown stays as it is."""
+        await self._stop_flusher()
+
     async def _stop_flusher(self) -> None:
         if self._flusher is not None:
             self._flusher.cancel()

@@ -13,8 +13,10 @@ class Timings:
     edit_interval_seconds: float = 1.2
     #: "⏳ Still working…" after this long without new text, and again every as long.
     still_working_seconds: float = 120.0
-    #: After a 429, wait this long (or what the server asks) and try once more.
+    #: After a 429, wait at least this long (longer if the server asks) and try once more.
     rate_limit_retry_seconds: float = 30.0
+    #: … but never longer than this.
+    rate_limit_max_wait_seconds: float = 300.0
     #: After a dropped stream: first state check, then the interval between checks.
     recovery_first_check_seconds: float = 30.0
     recovery_interval_seconds: float = 60.0
@@ -25,3 +27,9 @@ class Timings:
     render_poll_backoff: float = 1.6
     render_max_poll_seconds: float = 30.0
     render_give_up_seconds: float = 20 * 60.0
+
+    def rate_limit_wait(self, retry_after: float) -> float:
+        """How long to wait after a 429 that asked for `retry_after` seconds."""
+        return min(
+            max(retry_after, self.rate_limit_retry_seconds), self.rate_limit_max_wait_seconds
+        )

@@ -12,7 +12,7 @@ brief's error table. `translate_gui` (from `bot.core.gui_phrases`) rewrites the 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import quote
 
 from bot.core.gui_phrases import translate_gui
@@ -31,9 +31,13 @@ from bot.nemo.errors import (
     UnsupportedFile,
 )
 
+#: Puts an error into a user's words (the engine's `explain`, which knows who is anonymous).
+Explain = Callable[[NemoError, "Wording"], Awaitable[str]]
+
 __all__ = [
     "MAX_UPLOAD_MB",
     "SUPPORTED_FORMATS",
+    "Explain",
     "Wording",
     "normalize_language",
     "registration_url",
@@ -168,6 +172,13 @@ class Wording:
         `anonymous` and `bind_url` matter for 2001 (no credits): anonymous users get the
         registration link (`registration_url`), registered ones are told to top up.
         """
+        if isinstance(err, TokenInvalid) and not anonymous:
+            return self._pick(
+                "🔑 NemoVideo rejected this bot's NEMO_TOKEN. The bot's operator needs to "
+                "replace it (`nemobot doctor` checks it).",
+                "🔑 NemoVideo 拒绝了本机器人的 NEMO_TOKEN，需要由管理员更换（可用 "
+                "`nemobot doctor` 检查）。",
+            )
         if isinstance(err, TokenInvalid):
             return self._pick(
                 "🔌 My connection to NemoVideo expired, so I'm reconnecting. "
@@ -321,6 +332,26 @@ class Wording:
             f"✅ Your video is ready! It's too large to attach here, so here is the download "
             f"link: {url}",
             f"✅ 视频已完成！文件太大无法直接发送，下载链接：{url}",
+        )
+
+    def unexpected_error(self) -> str:
+        return self._pick(
+            "⚠️ Something went wrong on my side. Your timeline is safe — press Retry or ask "
+            "for the timeline to see where things stand.",
+            "⚠️ 我这边出了点问题。你的时间线没有丢失——点“重试”或查看时间线了解当前进度。",
+        )
+
+    def render_already_running(self) -> str:
+        return self._pick(
+            "🎞️ A render of this video is already running — I'll post it here when it's done.",
+            "🎞️ 这个视频已经在渲染中，完成后我会发到这里。",
+        )
+
+    def render_unreachable(self) -> str:
+        return self._pick(
+            "⌛ I can't reach NemoVideo to check on the render, so I stopped waiting. "
+            "Say “export” to try again.",
+            "⌛ 无法联系 NemoVideo 查看渲染进度，我已停止等待。发送“导出”即可重试。",
         )
 
     def render_gave_up(self) -> str:

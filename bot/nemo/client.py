@@ -252,8 +252,12 @@ class NemoClient:
                         f"expected an event stream, got {content_type or 'no content type'}",
                         status=response.status_code,
                     )
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                raise transport_error(exc) from exc  # never sent: safe to send again
             except httpx.HTTPError as exc:
-                raise transport_error(exc) from exc
+                # The message went out, so NemoVideo may be working on it (and charging for
+                # it): the caller must read the state, never send it again.
+                raise StreamDropped(f"connection lost before the reply: {exc!r}") from exc
             if isinstance(error, TokenInvalid) and attempt == 1:
                 token = await self._renewed(token, error)
                 continue

@@ -65,7 +65,11 @@ class Heartbeat:
 
 @dataclass(frozen=True, slots=True)
 class StreamError:
+    """`data: {"error": …}` and friends. `code` is the business code when one was sent
+    (e.g. 2001 in the middle of a turn), so the error can be mapped like any response."""
+
     message: str
+    code: int | None = None
 
 
 Event = TextEvent | ToolCall | ToolResult | Heartbeat | StreamError
@@ -102,7 +106,7 @@ def parse_event(event: str, data: str) -> Event | None:
         log.debug("SSE data is not JSON (%d chars); treating it as text", len(data))
         return StreamError(data.strip()) if name == "error" else TextEvent(data)
     if name == "error":
-        return StreamError(_error_message(payload) or "stream error")
+        return StreamError(_error_message(payload) or "stream error", _error_code(payload))
     if isinstance(payload, dict):
         return _parse_object(payload)
     if isinstance(payload, str):
@@ -118,10 +122,11 @@ def _parse_object(payload: dict[str, Any]) -> Event | None:
     if isinstance(kind, str) and kind.strip().lower() in _TYPED_KINDS:
         return _parse_typed(kind.strip().lower(), payload)
     if payload.get("error"):
-        return StreamError(_error_message(payload["error"]) or "stream error")
+        code = _error_code(payload["error"]) or _error_code(payload)
+        return StreamError(_error_message(payload["error"]) or "stream error", code)
     adk_error = _first_str(payload, "errorMessage", "error_message", "errorCode", "error_code")
     if adk_error:
-        return StreamError(adk_error)
+        return StreamError(adk_error, _error_code(payload))
     partial = payload.get("partial") is True
     content = payload.get("content")
     if isinstance(content, dict):
@@ -167,7 +172,9 @@ def _parse_typed(kind: str, payload: dict[str, Any]) -> Event | None:
         message = _error_message(payload.get("error")) or _first_str(
             payload, "message", "content", "detail"
         )
-        return StreamError(message or "stream error")
+        return StreamError(
+            message or "stream error", _error_code(payload.get("error")) or _error_code(payload)
+        )
     return None  # _HEARTBEAT_TYPES was handled first; the rest are _QUIET_TYPES
 
 
@@ -363,3 +370,16 @@ class SSEDecoder:
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _error_code(value: object) -> int | None:
+    """A numeric business code from an error object (`code`, `errorCode`, `error_code`)."""
+    if not isinstance(value, dict):
+        return None
+    for key in ("code", "errorCode", "error_code"):
+        raw = value.get(key)
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().isdigit():
+            return int(raw.strip())
+    return None

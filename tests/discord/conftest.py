@@ -33,6 +33,7 @@ FAST = Timings(
     edit_interval_seconds=0.02,
     still_working_seconds=120.0,
     rate_limit_retry_seconds=0.02,
+    rate_limit_max_wait_seconds=0.02,
     recovery_first_check_seconds=0.02,
     recovery_interval_seconds=0.02,
     recovery_max_unchanged_checks=2,

@@ -60,5 +60,6 @@ async def test_serve_forever_logs_its_url_and_stops_when_cancelled(
         await task
 
     message = next(r.getMessage() for r in caplog.records if "listening" in r.getMessage())
-    assert re.search(rf"http://127\.0\.0\.1:{port}$", message)
+    assert re.search(rf"listening on http://127\.0\.0\.1:{port}\b", message)
+    assert f"NEMO_API_URL=http://127.0.0.1:{port}" in message
     assert stats.json()["turns"] == 0

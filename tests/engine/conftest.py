@@ -29,6 +29,7 @@ FAST = Timings(
     edit_interval_seconds=0.01,
     still_working_seconds=0.3,
     rate_limit_retry_seconds=0.05,
+    rate_limit_max_wait_seconds=0.05,
     recovery_first_check_seconds=0.05,
     recovery_interval_seconds=0.05,
     recovery_max_unchanged_checks=3,

@@ -35,6 +35,11 @@ class MemoryPort:
         self.messages: list[Shown] = []
         self.edits = 0
         self.gone: set[str] = set()
+        #: When set, file posts wait for this event (to stop the bot in the middle of one).
+        self.hold_files: asyncio.Event | None = None
+        self.file_started = asyncio.Event()
+        #: When true, every edit fails as a platform outage would.
+        self.broken_edits = False
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
 
@@ -57,6 +62,8 @@ class MemoryPort:
         self, conversation: str, message_id: str, text: str, *, actions: Sequence[Action] = ()
     ) -> None:
         assert len(text) <= self.max_message_chars, "edit over the platform limit"
+        if self.broken_edits:
+            raise RuntimeError("the platform is down")
         if message_id in self.gone:
             raise MessageGone(message_id)
         shown = self.by_id(message_id)
@@ -69,6 +76,9 @@ class MemoryPort:
     async def send_file(
         self, conversation: str, path: Path, text: str, *, ping_user: int | None = None
     ) -> str:
+        self.file_started.set()
+        if self.hold_files is not None:
+            await self.hold_files.wait()
         message_id = await self.send(conversation, text, ping_user=ping_user)
         shown = self.by_id(message_id)
         shown.file_name = path.name

@@ -156,3 +156,70 @@ async def test_a_render_that_never_finishes_is_given_up_with_a_clear_message(
         assert rig.port.messages[-1].text == EN.render_gave_up()
         assert rig.port.messages[-1].actions == (Action.RETRY_EXPORT,)
         assert await rig.store.get_unfinished_renders() == [], "not resumed after a restart"
+
+
+async def test_stopping_in_the_middle_of_posting_the_video_delivers_it_after_the_restart(
+    make_rig: Any,
+) -> None:
+    held = MemoryPort()
+    held.hold_files = asyncio.Event()  # never set: the post is still going on at shutdown
+    async with make_rig(port=held, nemo_token=registered_token()) as rig:
+        await generated(rig)
+        await say(rig, "export", author=REQUESTER)
+        await asyncio.wait_for(held.file_started.wait(), 10)
+    assert held.files() == []
+
+    port = MemoryPort()
+    async with make_rig(port=port, nemo_token=registered_token()) as rig:
+        await rig.engine.resume()
+        await rig.engine.drain()
+    assert len(port.files()) == 1
+    assert port.files()[0].ping_user == REQUESTER
+
+
+async def test_a_failure_after_the_video_was_posted_never_posts_it_twice(make_rig: Any) -> None:
+    port = MemoryPort()
+    async with make_rig(port=port, nemo_token=registered_token()) as rig:
+        await generated(rig)
+        port.broken_edits = True  # the progress message cannot be updated any more
+        await say(rig, "export")
+        await rig.engine.drain()
+    port.broken_edits = False
+    async with make_rig(port=port, nemo_token=registered_token()) as rig:
+        await rig.engine.resume()
+        await rig.engine.drain()
+    assert len(port.files()) == 1
+
+
+async def test_a_429_while_checking_on_a_render_is_waited_out(rig: Rig) -> None:
+    await generated(rig)
+    await say(rig, "export", author=REQUESTER)  # submitted; the watcher checks soon
+    rig.emulator.set_fault("rate_limited")
+    await rig.engine.drain()
+
+    assert len(rig.port.files()) == 1
+    assert not any("busy" in t.lower() for t in rig.port.texts())
+
+
+@pytest.mark.parametrize("emulator_config", [fast_config(render_seconds=0.5)])
+async def test_two_exports_at_once_make_one_render(rig: Rig) -> None:
+    await generated(rig)
+    await asyncio.gather(say(rig, "export"), say(rig, "export", author=REQUESTER))
+    await rig.engine.drain()
+
+    assert len(rig.port.files()) == 1
+    assert rig.emulator.state.counters.renders == 1
+    assert EN.render_already_running() in rig.port.texts()
+
+
+@pytest.mark.parametrize("emulator_config", [fast_config(render_seconds=0.5)])
+async def test_a_deleted_progress_message_is_replaced_once(rig: Rig) -> None:
+    await generated(rig)
+    await say(rig, "export")
+    started = next(m for m in rig.port.messages if m.text.startswith(EN.render_started()))
+    rig.port.gone.add(started.id)
+    await rig.engine.drain()
+
+    progress = [m for m in rig.port.messages if "🎞️" in m.text and m is not started]
+    assert len(progress) <= 1, "one replacement, then it is edited"
+    assert len(rig.port.files()) == 1

@@ -260,7 +260,9 @@ async def test_a_turn_cut_by_a_restart_is_recovered_not_resent(make_rig) -> None
         assert await rig.store.get_unfinished_turns() == []
         assert rig.emulator.state.counters.turns == turns_before, "never re-sent"
     final = status_message.text
-    assert EN.recovery_gave_up() in final or "Timeline (" in final
+    # The emulator finishes the turn although the bot went away: the change is reported.
+    assert "Timeline (" in final
+    assert EN.recovery_gave_up() not in final
 
 
 async def test_a_file_sent_with_a_command_uploads_then_runs_the_command(rig: Rig) -> None:
@@ -331,3 +333,24 @@ async def test_resume_leaves_alone_a_turn_this_process_is_running(rig: Rig) -> N
     assert EN.recovery_checking() not in "".join(rig.port.messages[0].versions)
     assert rig.port.messages[0].actions == (Action.EXPORT, Action.TIMELINE)
 
+
+
+async def test_a_lost_session_found_by_status_is_replaced_too(rig: Rig) -> None:
+    await say(rig, "hello")
+    old = await rig.store.get_conversation(KEY)
+    rig.emulator.set_fault("session_missing")
+    await say(rig, "status")
+
+    new = await rig.store.get_conversation(KEY)
+    assert old is not None and new is not None and new.session_id != old.session_id
+    assert EN.error(SessionNotFound()) in rig.port.texts()
+    assert "Timeline (" in rig.port.messages[-1].text
+
+
+async def test_a_dropped_stream_says_the_connection_was_lost_not_a_restart(rig: Rig) -> None:
+    await say(rig, "hello")
+    rig.emulator.set_fault("drop_stream")
+    await say(rig, GENERATE)
+    versions = "".join(rig.port.messages[-1].versions)
+    assert "📡" in versions
+    assert EN.recovery_checking() not in versions

@@ -261,11 +261,23 @@ FLAT_AND_ERROR_CASES = [
     ),
     pytest.param(
         json.dumps({"error": {"message": "Model overloaded", "code": 503}}),
-        StreamError("Model overloaded"),
+        StreamError("Model overloaded", 503),
         id="error-object",
     ),
     pytest.param(
-        json.dumps({"error": {"code": 503}}), StreamError("error 503"), id="error-object-code-only"
+        json.dumps({"error": {"code": 503}}),
+        StreamError("error 503", 503),
+        id="error-object-code-only",
+    ),
+    pytest.param(
+        json.dumps({"error": {"code": 2001, "message": "no credits"}}),
+        StreamError("no credits", 2001),
+        id="error-with-business-code",
+    ),
+    pytest.param(
+        json.dumps({"errorCode": "1001", "errorMessage": "token expired"}),
+        StreamError("token expired", 1001),
+        id="adk-error-code",
     ),
     pytest.param(
         json.dumps({"error": None, "text": "fine"}), TextEvent("fine"), id="null-error-is-no-error"
