@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 from collections.abc import AsyncIterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -23,6 +24,7 @@ from bot.core.engine import Engine
 from bot.core.port import Action, Attachment, IncomingMessage
 from bot.core.wording import Wording
 from bot.nemo.errors import NemoError
+from bot.nemo.multipart import file_chunks
 from bot.runtime import open_services
 from bot.settings import Settings
 
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHUNK_BYTES = 64 * 1024
 PROMPT = "you> "
 
 
@@ -111,17 +112,10 @@ class TerminalPort:
 
 
 def file_attachment(path: Path) -> Attachment:
-    """An Attachment that streams a local file."""
-
-    async def chunks() -> AsyncIterator[bytes]:
-        with path.open("rb") as handle:
-            while True:
-                block = await asyncio.to_thread(handle.read, CHUNK_BYTES)
-                if not block:
-                    return
-                yield block
-
-    return Attachment(filename=path.name, size_bytes=path.stat().st_size, open=chunks)
+    """An Attachment that streams a local file (opened and read off the event loop)."""
+    return Attachment(
+        filename=path.name, size_bytes=path.stat().st_size, open=partial(file_chunks, path)
+    )
 
 
 async def _lines(stream: TextIO, port: TerminalPort, interactive: bool) -> AsyncIterator[str]:

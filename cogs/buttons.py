@@ -20,10 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.core.pacing import MAX_MESSAGE_CHARS
 from bot.core.port import Action
+from bot.core.records import Language
 from cogs.access import may_talk_here
 from cogs.keys import conversation_key
-from cogs.texts import EdgeTexts, Language, language_from_locale
+from cogs.replies import NO_MENTIONS, clip
+from cogs.texts import EdgeTexts, language_from_locale
 
 if TYPE_CHECKING:
     from cogs.client import NemoBot
@@ -94,11 +97,11 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         status = await engine.status_text(key)
-        if self.action is Action.RETRY:
-            status = f"{status}\n\n{texts.send_again()}"
-        await interaction.followup.send(
-            status, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-        )
+        # Over 2000 characters Discord refuses the follow-up, leaving "thinking…" forever;
+        # the timeline is cut, never the request to send the message again.
+        ask = f"\n\n{texts.send_again()}" if self.action is Action.RETRY else ""
+        reply = clip(status, MAX_MESSAGE_CHARS - len(ask)) + ask
+        await interaction.followup.send(reply, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 def action_view(

@@ -163,15 +163,10 @@ class NemoBot(commands.Bot):
     async def _guarded(self, work: Coroutine[Any, Any, None], name: str) -> None:
         try:
             await work
-        except discord.Forbidden as exc:
-            self.port.note_forbidden(name, exc)
+        except discord.Forbidden:
+            pass  # the port logged it, once per channel and kind of request
         except Exception:
             await self.on_error(name)
-
-    async def wait_idle(self) -> None:
-        """Wait for the background work this bot started (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -4,7 +4,8 @@ A conversation key is `"discord:<channel id>"` (a session thread, or a DM channe
 port turns the engine's calls into Discord messages and keeps Discord happy:
 
 - rate: every message write waits for the channel's budget (5 writes per 5 s) and then the
-  bot's global one (50 requests per second), so a long streamed reply never meets a 429;
+  bot's global one (50 requests per second), keeping within Discord's buckets so that a
+  long streamed reply does not run into 429s;
 - mentions: nothing pings anyone (`AllowedMentions.none()`) except the one message with
   `ping_user`, which may ping that user and nobody else;
 - length: text over 2000 characters is split into several messages, buttons under the last;
@@ -29,9 +30,10 @@ import discord
 
 from bot.core.pacing import MAX_MESSAGE_CHARS, RateBudget, split_message
 from bot.core.port import Action, MessageGone
+from bot.core.records import Language
 from cogs.buttons import action_view
 from cogs.keys import channel_id_of
-from cogs.texts import Language
+from cogs.replies import NO_MENTIONS, clip, only_user
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +45,6 @@ DEFAULT_UPLOAD_BYTES = 10 * 1024 * 1024
 EDIT_BUDGET_EXHAUSTED = 30046  # a message older than an hour was edited too often
 ARCHIVED_THREAD = 50083
 REQUEST_TOO_LARGE = 40005
-
-NO_MENTIONS = discord.AllowedMentions.none()
-
-
-def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
-    """`text` cut to one message (for replies that are never split, e.g. ephemeral ones)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def only_user(user_id: int) -> discord.AllowedMentions:
-    """May ping this one user; never @everyone, roles or anyone else."""
-    return discord.AllowedMentions(
-        everyone=False, roles=False, replied_user=False, users=[discord.Object(user_id)]
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +174,7 @@ class DiscordPort:
 
     # ----- permissions -------------------------------------------------------------------
 
-    def note_forbidden(self, where: str, error: discord.Forbidden, channel_id: int = 0) -> None:
+    def note_forbidden(self, where: str, error: discord.Forbidden, channel_id: int) -> None:
         """Log a missing permission once per channel and kind of request."""
         key = (channel_id, f"{where}:{error.code}")
         if key in self._warned:
@@ -194,7 +182,7 @@ class DiscordPort:
         self._warned.add(key)
         log.warning(
             "missing permission in channel %s (%s): Discord said %s %s",
-            channel_id or "?", where, error.code, error.text,
+            channel_id, where, error.code, error.text,
         )
 
     # ----- internals ---------------------------------------------------------------------
@@ -208,7 +196,11 @@ class DiscordPort:
         if known is not None:
             return known
         await self._global_budget.acquire()
-        fetched = await self.bot.fetch_channel(channel_id)
+        try:
+            fetched = await self.bot.fetch_channel(channel_id)
+        except discord.Forbidden as exc:
+            self.note_forbidden("view the channel", exc, channel_id)
+            raise
         if not isinstance(fetched, discord.abc.Messageable):
             raise TypeError(f"channel {channel_id} cannot hold messages")
         if isinstance(fetched, discord.DMChannel):
@@ -295,7 +287,11 @@ class DiscordPort:
                 raise
         # The thread was archived after we last looked: reopen it and try once more.
         await self._unarchive(channel)
-        return await self._within_budget(channel_id, operation)
+        try:
+            return await self._within_budget(channel_id, operation)
+        except discord.Forbidden as exc:
+            self.note_forbidden(what, exc, channel_id)
+            raise
 
     async def _unarchive(self, thread: discord.Thread) -> None:
         await self._global_budget.acquire()

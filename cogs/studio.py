@@ -22,12 +22,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.port import Attachment, AttachmentUnavailable, IncomingMessage
+from bot.core.records import Language
 from bot.core.wording import Wording
 from bot.nemo.errors import NemoError
+from bot.nemo.multipart import CHUNK_BYTES
 from cogs.access import IN_THREAD_PERMISSIONS, THREAD_PERMISSIONS, has_allowed_role, missing
 from cogs.keys import conversation_key
-from cogs.port import clip
-from cogs.texts import EdgeTexts, Language, language_from_locale, language_from_text
+from cogs.replies import NO_MENTIONS, clip
+from cogs.texts import EdgeTexts, language_from_locale, language_from_text
 
 if TYPE_CHECKING:
     from cogs.client import NemoBot
@@ -40,12 +42,8 @@ MAX_THREAD_NAME_CHARS = 100
 STARTER_EXCERPT_CHARS = 200
 #: Threads hide after a day without activity (sending in one brings it back).
 THREAD_AUTO_ARCHIVE_MINUTES: Literal[1440] = 1440
-#: Attachments are streamed to NemoVideo in blocks of this size.
-CHUNK_BYTES = 64 * 1024
 #: Message kinds people write; joins, pins, thread-created notices and the like are not turns.
 USER_MESSAGE_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
-
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 def one_line(text: str) -> str:

@@ -8,11 +8,10 @@ engine's wording (`language` is "en" or "zh").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import discord
 
-Language = Literal["en", "zh"]
+from bot.core.records import Language
 
 #: Discord locales that get Chinese; every other locale gets English.
 CHINESE_LOCALES = frozenset({"zh-CN", "zh-TW"})

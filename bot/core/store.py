@@ -8,8 +8,13 @@ What it keeps, and why:
 - turns: enough about a running chat turn to tell the user, after a restart, whether it went
   through (never the message text: recovery must not re-send it, that would charge twice);
 - renders: export jobs from submission to delivery, so a restart resumes them and each is
-  delivered exactly once (`mark_delivered`);
+  delivered once (`mark_delivered`);
 - uploads and per-user daily usage.
+
+`Store` is this module's conversations, turns and uploads, plus the table groups kept in
+their own modules: `CredentialTable` (bot.core.store_credentials), `RenderTable`
+(bot.core.store_renders) and `UsageTable` (bot.core.store_usage), all on one connection
+(`StoreTables`, bot.core.store_tables).
 
 The file is created with mode 0600 (it holds a token), in WAL mode, with foreign keys on.
 Migrations (`bot.core.migrations`) run at open; the version is SQLite's `user_version`.
@@ -26,8 +31,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Generator
-from datetime import UTC, date, datetime
+from collections.abc import Generator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -44,13 +48,14 @@ from bot.core.records import (
     TurnStatus,
     Upload,
     conversation_from_row,
-    render_from_row,
-    time_from_text,
-    time_to_text,
     turn_from_row,
     upload_from_row,
 )
-from bot.nemo.models import AnonymousToken, RenderStatus, SessionState
+from bot.core.store_credentials import CredentialTable
+from bot.core.store_renders import RenderTable
+from bot.core.store_tables import Clock, utc_now
+from bot.core.store_usage import UsageTable
+from bot.nemo.models import SessionState
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -69,18 +74,6 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MILLISECONDS = 5000
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
-
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc_day(day: date) -> str:
-    if isinstance(day, datetime):
-        return time_to_text(day)[:10]
-    return day.isoformat()
 
 
 def fingerprint_state(state: SessionState) -> str:
@@ -134,16 +127,11 @@ class _Opening:
             await self._store.close()
 
 
-class Store:
+class Store(CredentialTable, RenderTable, UsageTable):
     """Typed access to the database. Build it with `Store.open(path)`."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, now: Clock) -> None:
-        self._db = db
-        self._now = now
-        self.path = path
-
     @staticmethod
-    def open(path: Path, *, now: Clock = _utc_now) -> _Opening:
+    def open(path: Path, *, now: Clock = utc_now) -> _Opening:
         """Open (creating if needed) the database at `path` and bring its schema up to date.
 
         `now` is the clock used for every timestamp the store writes.
@@ -192,62 +180,6 @@ class Store:
         row = await self._one("PRAGMA journal_mode")
         return str(row[0]) if row is not None else ""
 
-    # -- helpers ----------------------------------------------------------------------------
-
-    def _stamp(self) -> str:
-        return time_to_text(self._now())
-
-    async def _one(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Row | None:
-        async with self._db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
-    async def _write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
-        """Run one statement; returns how many rows it changed."""
-        async with self._db.execute(sql, params) as cursor:
-            return cursor.rowcount
-
-    # -- credentials (CredentialStore) ------------------------------------------------------
-
-    async def get_client_id(self) -> str | None:
-        row = await self._one("SELECT client_id FROM credentials WHERE id = 1")
-        return None if row is None else row["client_id"]
-
-    async def save_client_id(self, client_id: str) -> None:
-        await self._write(
-            "INSERT INTO credentials (id, client_id, updated_at) VALUES (1, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, "
-            "updated_at = excluded.updated_at",
-            (client_id, self._stamp()),
-        )
-
-    async def get_anonymous_token(self) -> AnonymousToken | None:
-        row = await self._one(
-            "SELECT token, user_id, expires_at, credits FROM credentials WHERE id = 1"
-        )
-        if row is None or row["token"] is None:
-            return None
-        return AnonymousToken(
-            token=row["token"],
-            user_id=row["user_id"],
-            expires_at=time_from_text(row["expires_at"]),
-            credits=row["credits"],
-        )
-
-    async def save_anonymous_token(self, token: AnonymousToken) -> None:
-        expires = time_to_text(token.expires_at) if token.expires_at is not None else None
-        await self._write(
-            "INSERT INTO credentials (id, token, user_id, expires_at, credits, updated_at) "
-            "VALUES (1, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET token = excluded.token, "
-            "user_id = excluded.user_id, expires_at = excluded.expires_at, "
-            "credits = excluded.credits, updated_at = excluded.updated_at",
-            (token.token, token.user_id, expires, token.credits, self._stamp()),
-        )
-
     # -- conversations ----------------------------------------------------------------------
 
     async def get_conversation(self, key: str) -> Conversation | None:
@@ -294,10 +226,6 @@ class Store:
             (session_id, task_id, user_id, self._stamp(), key),
         )
         return await self.get_conversation(key) if changed else None
-
-    async def delete_conversation(self, key: str) -> bool:
-        """Forget a conversation with its turns and uploads (its renders stay, see migrations)."""
-        return await self._write("DELETE FROM conversations WHERE key = ?", (key,)) > 0
 
     # -- turns ------------------------------------------------------------------------------
 
@@ -346,111 +274,12 @@ class Store:
         )
         return changed > 0
 
-    async def set_turn_message(self, turn_id: int, message_id: str) -> None:
-        """Remember which message shows the turn's progress (to edit it after a restart)."""
-        await self._write(
-            "UPDATE turns SET status_message_id = ? WHERE id = ?", (message_id, turn_id)
-        )
-
-    async def set_turn_fingerprint(self, turn_id: int, state_fingerprint: str) -> None:
-        await self._write(
-            "UPDATE turns SET state_fingerprint = ? WHERE id = ?", (state_fingerprint, turn_id)
-        )
-
     async def get_unfinished_turns(self) -> list[Turn]:
         """Turns still marked running: after a restart, the ones that were cut off."""
         rows = await self._all(
             "SELECT * FROM turns WHERE status = ? ORDER BY id", (TurnStatus.RUNNING.value,)
         )
         return [turn_from_row(row) for row in rows]
-
-    # -- renders ----------------------------------------------------------------------------
-
-    async def create_render(
-        self,
-        render_id: str,
-        conversation: str,
-        *,
-        requester_id: int | None = None,
-        message_id: str | None = None,
-        status: RenderState | RenderStatus | str = RenderState.PENDING,
-    ) -> Render:
-        stamp = self._stamp()
-        await self._write(
-            "INSERT INTO renders (render_id, conversation_key, requester_id, status, message_id, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (render_id, conversation, requester_id, RenderState(status).value, message_id,
-             stamp, stamp),
-        )
-        render = await self.get_render(render_id)
-        assert render is not None
-        return render
-
-    async def get_render(self, render_id: str) -> Render | None:
-        row = await self._one("SELECT * FROM renders WHERE render_id = ?", (render_id,))
-        return None if row is None else render_from_row(row)
-
-    async def update_render(
-        self,
-        render_id: str,
-        *,
-        status: RenderState | RenderStatus | str | None = None,
-        progress: int | None = None,
-        output_url: str | None = None,
-        error: str | None = None,
-        message_id: str | None = None,
-        attempts: int | None = None,
-    ) -> Render | None:
-        """Change the given fields (None leaves a field as it is); None if no such render.
-
-        `status` may be the backend's `RenderStatus`, ours, or its string value.
-        """
-        fields: dict[str, object] = {
-            "status": RenderState(status).value if status is not None else None,
-            "progress": progress,
-            "output_url": output_url,
-            "error": error,
-            "message_id": message_id,
-            "attempts": attempts,
-        }
-        changes = {name: value for name, value in fields.items() if value is not None}
-        assignments = ", ".join(f"{name} = ?" for name in changes)  # names are ours, not input
-        sql = f"UPDATE renders SET {assignments + ', ' if assignments else ''}updated_at = ? "
-        changed = await self._write(
-            sql + "WHERE render_id = ?", (*changes.values(), self._stamp(), render_id)
-        )
-        return await self.get_render(render_id) if changed else None
-
-    async def get_unfinished_renders(self, conversation: str | None = None) -> list[Render]:
-        """Renders not yet delivered and not given up, oldest first (optionally for one key)."""
-        sql = "SELECT * FROM renders WHERE delivered_at IS NULL AND status != ?"
-        params: tuple[Any, ...] = (RenderState.GAVE_UP.value,)
-        if conversation is not None:
-            sql += " AND conversation_key = ?"
-            params += (conversation,)
-        rows = await self._all(sql + " ORDER BY created_at, render_id", params)
-        return [render_from_row(row) for row in rows]
-
-    async def mark_delivered(self, render_id: str) -> bool:
-        """Claim the delivery of a render: True for exactly one caller, ever.
-
-        Two resumers racing (two tasks, or two processes on the same file) both call this
-        before posting; only the one that gets True posts.
-        """
-        changed = await self._write(
-            "UPDATE renders SET delivered_at = ?, updated_at = ? "
-            "WHERE render_id = ? AND delivered_at IS NULL",
-            (self._stamp(), self._stamp(), render_id),
-        )
-        return changed == 1
-
-    async def unmark_delivered(self, render_id: str) -> None:
-        """Release a claim from `mark_delivered` after the delivery itself failed, so that
-        the next resume tries again."""
-        await self._write(
-            "UPDATE renders SET delivered_at = NULL, updated_at = ? WHERE render_id = ?",
-            (self._stamp(), render_id),
-        )
 
     # -- uploads ----------------------------------------------------------------------------
 
@@ -475,36 +304,9 @@ class Store:
         assert row is not None
         return upload_from_row(row)
 
-    async def list_uploads(
-        self, conversation: str, *, session_id: str | None = None
-    ) -> list[Upload]:
-        """A conversation's uploads in order; only one session's when `session_id` is given."""
-        sql = "SELECT * FROM uploads WHERE conversation_key = ?"
-        params: tuple[Any, ...] = (conversation,)
-        if session_id is not None:
-            sql += " AND session_id = ?"
-            params += (session_id,)
-        return [upload_from_row(row) for row in await self._all(sql + " ORDER BY id", params)]
-
-    # -- usage ------------------------------------------------------------------------------
-
-    async def record_turn_usage(self, user_id: int, day: date | None = None) -> int:
-        """Count one turn for `user_id` on the UTC `day` (default: today by the store's
-        clock; a datetime is converted to UTC); returns that day's count, this one included."""
-        key = _utc_day(day if day is not None else self._now())
-        await self._write(
-            "INSERT INTO usage (user_id, day, turns) VALUES (?, ?, 1) "
-            "ON CONFLICT (user_id, day) DO UPDATE SET turns = turns + 1",
-            (user_id, key),
+    async def list_uploads(self, conversation: str) -> list[Upload]:
+        """A conversation's uploads, in the order they were added."""
+        rows = await self._all(
+            "SELECT * FROM uploads WHERE conversation_key = ? ORDER BY id", (conversation,)
         )
-        return await self._count(user_id, key)
-
-    async def count_turns_today(self, user_id: int, now: datetime | None = None) -> int:
-        """Turns `user_id` took on the UTC day of `now` (default: the store's clock)."""
-        return await self._count(user_id, _utc_day(now or self._now()))
-
-    async def _count(self, user_id: int, day: str) -> int:
-        row = await self._one(
-            "SELECT turns FROM usage WHERE user_id = ? AND day = ?", (user_id, day)
-        )
-        return 0 if row is None else int(row["turns"])
+        return [upload_from_row(row) for row in rows]

@@ -13,6 +13,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+#: Files are streamed (to NemoVideo, from Discord's CDN, off disk) in blocks of this size.
 CHUNK_BYTES = 64 * 1024
 _CRLF = b"\r\n"
 

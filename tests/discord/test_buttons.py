@@ -6,6 +6,7 @@ import discord
 import pytest
 import simcord
 
+from cogs.texts import EdgeTexts
 from tests.discord.conftest import World, WorldFactory, button_labels, has_mp4, start_video
 
 SUNSET = "a 15-second clip of a sunset over a mountain lake with music"
@@ -133,3 +134,39 @@ async def test_someone_who_cannot_talk_in_the_thread_gets_an_explanation(
     assert result.ephemeral and result.response is not None
     assert "Only people who can talk in this thread" in result.response.content
     assert world.emulator.state.counters.renders == 0
+
+
+#: A title so long that the timeline showing it is longer than one Discord message.
+LONG_TITLE = "golden " * 270
+
+
+async def test_a_timeline_longer_than_a_message_is_cut_to_one(studio: WorldFactory) -> None:
+    world = await studio()
+    thread = await start_video(world, SUNSET)
+    await world.alice.send(thread, f'add a title "{LONG_TITLE.strip()}"')
+    await world.idle()
+
+    result = await world.alice.click(world.bot_messages(thread)[-1], label="Timeline")
+
+    assert result.ephemeral and result.response is not None
+    shown = result.response.content
+    assert len(shown) <= 2000 and shown.startswith("📋") and shown.endswith("…")
+
+
+async def test_retry_under_a_long_timeline_still_asks_for_the_message(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    thread = await start_video(world, SUNSET)
+    await world.alice.send(thread, f'add a title "{LONG_TITLE.strip()}"')
+    await world.idle()
+    world.emulator.set_fault("no_credits")
+    await world.alice.send(thread, "make it calmer")
+    failure = last_with_button(world, thread, "Retry")
+
+    result = await world.alice.click(failure, label="Retry")
+
+    assert result.ephemeral and result.response is not None
+    shown = result.response.content
+    assert len(shown) <= 2000 and shown.startswith("📋")
+    assert shown.endswith(f"…\n\n{EdgeTexts('en').send_again()}")  # the timeline is what is cut

@@ -193,6 +193,28 @@ async def test_a_missing_permission_is_logged_once(
     assert len(warnings) == 1
 
 
+async def test_background_work_refused_for_a_missing_permission_is_logged_once(
+    studio: WorldFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = await studio()
+    me = world.bot.user
+    assert me is not None
+    locked = world.guild.create_text_channel(
+        "locked", overwrites={me: discord.PermissionOverwrite(send_messages=False)}
+    )
+    await world.env.settle()
+    key = conversation_key(locked.id)
+
+    with caplog.at_level(logging.WARNING):
+        for attempt in range(3):
+            world.bot.spawn(world.bot.port.send(key, "hello?"), name=f"turn-{attempt}")
+            await world.idle()
+
+    refusals = [r for r in caplog.records if "missing permission" in r.getMessage()]
+    assert [r.name for r in refusals] == ["cogs.port"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
 @pytest.mark.parametrize("channel_id", [1, 1456074443980800014])
 def test_conversation_keys_round_trip(channel_id: int) -> None:
     assert channel_id_of(conversation_key(channel_id)) == channel_id
