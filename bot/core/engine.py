@@ -375,7 +375,10 @@ class Engine:
         except Exception:
             log.exception("turn %s in %s failed unexpectedly", turn.id, conversation)
             await self._store.finish_turn(turn.id, TurnStatus.FAILED)
-            await reply.finish(wording.unexpected_error(), (Action.RETRY,))
+            try:
+                await reply.finish(wording.unexpected_error(), (Action.RETRY,))
+            except Exception:  # the platform itself is failing: the log has it
+                log.warning("could not tell %s about the failure", conversation)
             return
         finally:
             await reply.close()

@@ -55,6 +55,7 @@ class LiveReply:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._flusher: asyncio.Task[None] | None = None
+        self._edit_failed = False
 
     @property
     def message_ids(self) -> Sequence[str]:
@@ -117,7 +118,14 @@ class LiveReply:
                 try:
                     await self._push(pages, ())
                 except Exception:  # a failed live edit must not end the turn
-                    log.warning("live edit failed in %s", self._conversation, exc_info=True)
+                    # Once is enough in the log: a missing permission fails every edit.
+                    log.log(
+                        logging.DEBUG if self._edit_failed else logging.WARNING,
+                        "live edit failed in %s",
+                        self._conversation,
+                        exc_info=not self._edit_failed,
+                    )
+                    self._edit_failed = True
 
     async def _push(self, pages: Sequence[str], actions: Sequence[Action]) -> None:
         if self._ids and self._clock() - self._created_at > MAX_EDIT_AGE_SECONDS:

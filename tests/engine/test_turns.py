@@ -354,3 +354,14 @@ async def test_a_dropped_stream_says_the_connection_was_lost_not_a_restart(rig: 
     versions = "".join(rig.port.messages[-1].versions)
     assert "📡" in versions
     assert EN.recovery_checking() not in versions
+
+
+@pytest.mark.parametrize("emulator_config", [fast_config(turn_scale=0.004)])
+async def test_failing_live_edits_are_logged_once_and_the_turn_still_finishes(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig.port.broken_edits = True
+    with caplog.at_level("WARNING", logger="bot.core.live"):
+        await say(rig, GENERATE)
+    assert [r.getMessage() for r in caplog.records].count(f"live edit failed in {KEY}") == 1
+    assert rig.emulator.state.counters.turns == 1
