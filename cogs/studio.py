@@ -24,7 +24,6 @@ from discord.ext import commands
 from bot.core.port import Attachment, AttachmentUnavailable, IncomingMessage
 from bot.core.records import Language
 from bot.core.wording import Wording
-from bot.nemo.errors import NemoError
 from bot.nemo.multipart import CHUNK_BYTES
 from cogs.access import IN_THREAD_PERMISSIONS, THREAD_PERMISSIONS, has_allowed_role, missing
 from cogs.keys import conversation_key
@@ -118,21 +117,11 @@ class Studio(commands.Cog):
         language: Language,
     ) -> None:
         """A fresh session for `key`, then the first turn in it."""
-        engine = self.bot.engine
-        try:
-            await engine.start_conversation(key, owner_id=author_id, language=language)
-        except NemoError as exc:
-            await self.bot.port.send(key, await engine.explain(exc, Wording(language)))
-            return
-        await self._turn(IncomingMessage(key, author_id, prompt, tuple(attachments)), language)
+        first = IncomingMessage(key, author_id, prompt, tuple(attachments))
+        await self.bot.engine.begin(first, language=language)
 
     async def _turn(self, message: IncomingMessage, language: Language) -> None:
-        engine = self.bot.engine
-        try:
-            await engine.handle(message, language=language)
-        except NemoError as exc:  # e.g. no session could be created for a first DM
-            wording = await engine.wording_for(message.conversation)
-            await self.bot.port.send(message.conversation, await engine.explain(exc, wording))
+        await self.bot.engine.handle(message, language=language)
 
     @staticmethod
     async def _private(interaction: discord.Interaction[NemoBot], text: str) -> None:
@@ -251,13 +240,8 @@ class Studio(commands.Cog):
             await self._private(interaction, texts.reset_not_owner())
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            await self.bot.engine.reset(key, owner_id=interaction.user.id)
-        except NemoError as exc:
-            explained = await self.bot.engine.explain(exc, Wording(record.language))
-            await interaction.followup.send(clip(explained), ephemeral=True)
-            return
-        await interaction.followup.send(texts.reset_done(), ephemeral=True)
+        failure = await self.bot.engine.reset(key, owner_id=interaction.user.id)
+        await interaction.followup.send(clip(failure or texts.reset_done()), ephemeral=True)
 
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction[NemoBot]) -> None:

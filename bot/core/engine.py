@@ -167,9 +167,13 @@ class Engine:
         """Route one user message and carry it out in its conversation."""
         key = message.conversation
         intent = route(message.text, has_attachments=bool(message.attachments))
-        conversation = await self.ensure_conversation(
-            key, owner_id=message.author_id, language=language
-        )
+        try:
+            conversation = await self.ensure_conversation(
+                key, owner_id=message.author_id, language=language
+            )
+        except NemoError as exc:  # no session could be created (e.g. a first DM)
+            await self._port.send(key, await self.explain(exc, Wording(language)))
+            return
         wording = Wording(conversation.language)
 
         text = message.text.strip()
@@ -245,12 +249,29 @@ class Engine:
             assert record is not None
             await self.renders.start(conversation, record.session_id, state.draft, requester_id)
 
-    async def reset(self, conversation: str, *, owner_id: int | None) -> None:
-        """Start over: a fresh NemoVideo session for this conversation."""
+    async def begin(self, first: IncomingMessage, *, language: str = "en") -> None:
+        """A new video: a fresh session for the conversation, then its first message."""
+        try:
+            await self.start_conversation(
+                first.conversation, owner_id=first.author_id, language=language
+            )
+        except NemoError as exc:
+            await self._port.send(first.conversation, await self.explain(exc, Wording(language)))
+            return
+        await self.handle(first, language=language)
+
+    async def reset(self, conversation: str, *, owner_id: int | None) -> str | None:
+        """Start over with a fresh NemoVideo session; None, or why it could not be done."""
         record = await self._store.get_conversation(conversation)
-        language = record.language if record else "en"
-        await self.start_conversation(conversation, owner_id=owner_id, language=language)
-        await self._port.send(conversation, Wording(language).session_reset())
+        wording = Wording(record.language if record else "en")
+        try:
+            await self.start_conversation(
+                conversation, owner_id=owner_id, language=wording.language
+            )
+        except NemoError as exc:
+            return await self.explain(exc, wording)
+        await self._port.send(conversation, wording.session_reset())
+        return None
 
     # ----- start-up and shut-down ----------------------------------------------------
 

@@ -365,3 +365,19 @@ async def test_failing_live_edits_are_logged_once_and_the_turn_still_finishes(
         await say(rig, GENERATE)
     assert [r.getMessage() for r in caplog.records].count(f"live edit failed in {KEY}") == 1
     assert rig.emulator.state.counters.turns == 1
+
+
+async def test_reset_binds_a_fresh_session_or_says_why_it_could_not(rig: Rig) -> None:
+    from bot.nemo.errors import ServiceUnavailable
+
+    await say(rig, "hello")
+    old = await rig.store.get_conversation(KEY)
+    assert await rig.engine.reset(KEY, owner_id=1) is None
+    new = await rig.store.get_conversation(KEY)
+    assert old and new and new.session_id != old.session_id
+    assert rig.port.messages[-1].text == EN.session_reset()
+
+    rig.emulator.set_fault("server_error")
+    assert await rig.engine.reset(KEY, owner_id=1) == EN.error(ServiceUnavailable())
+    still = await rig.store.get_conversation(KEY)
+    assert still and still.session_id == new.session_id
