@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.live import EDIT_INTERVAL_SECONDS
+
 
 @dataclass(frozen=True, slots=True)
 class Timings:
     """Every wait the engine makes, in seconds unless the name says otherwise."""
 
     #: Minimum time between two edits of a streamed reply.
-    edit_interval_seconds: float = 1.2
+    edit_interval_seconds: float = EDIT_INTERVAL_SECONDS
     #: "⏳ Still working…" after this long without new text, and again every as long.
     still_working_seconds: float = 120.0
     #: After a 429, wait at least this long (longer if the server asks) and try once more.
