@@ -29,6 +29,8 @@ from bot.core.wording import Explain, Wording
 from bot.nemo.client import NemoClient
 from bot.nemo.draft import Draft
 from bot.nemo.errors import (
+    ExportBlocked,
+    InsufficientCredits,
     NemoError,
     RateLimited,
     RenderFailed,
@@ -183,7 +185,9 @@ class RenderManager:
         await self._store.update_render(render_id, status=RenderState.FAILED, error=repr(error))
         await self._store.mark_delivered(render_id)
         _log_end(render, render_id, "refused")
-        retry = () if error.status == 402 else (Action.RETRY_EXPORT,)
+        # Retrying cannot change a plan or add credits; it can help with anything else.
+        hopeless = isinstance(error, ExportBlocked | InsufficientCredits)
+        retry = () if hopeless else (Action.RETRY_EXPORT,)
         await self._show(render, render_id, await self._explain(error, wording), retry)
 
     # ----- watching ------------------------------------------------------------------

@@ -82,6 +82,7 @@ async def test_export_blocked_by_the_plan_is_not_called_a_credits_problem(rig: R
     assert final == EN.error(ExportBlocked())
     assert "upgrade" in final.lower() and "register" in final.lower()
     assert "top up" not in final.lower()
+    assert rig.port.messages[-1].actions == (), "retrying cannot change the plan"
     assert await rig.store.get_unfinished_renders() == []
 
 
