@@ -445,3 +445,4 @@ class Engine:
             await self._store.finish_turn(turn.id, TurnStatus.INTERRUPTED)
         finally:
             await reply.close()
+            self._live_turns.discard(turn.id)
