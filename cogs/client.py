@@ -98,6 +98,10 @@ class NemoBot(commands.Bot):
         sync_commands: bool = True,
         guild_ready_timeout: float = 2.0,
     ) -> None:
+        # nemobot never joins a voice channel: without this, every start logs two warnings
+        # about voice libraries (PyNaCl, davey) that it has no use for.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents or bot_intents(),
