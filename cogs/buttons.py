@@ -25,6 +25,7 @@ from bot.core.port import Action
 from bot.core.records import Language
 from cogs.access import may_talk_here
 from cogs.keys import conversation_key
+from cogs.pictures import timeline_file
 from cogs.replies import NO_MENTIONS, clip
 from cogs.texts import EdgeTexts, language_from_locale
 
@@ -96,12 +97,18 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
             bot.spawn(engine.export(key, user_id), name=f"button-export-{self.channel_id}")
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        status = await engine.status_text(key)
+        status = await engine.status_reply(key)
         # Over 2000 characters Discord refuses the follow-up, leaving "thinking…" forever;
         # the timeline is cut, never the request to send the message again.
         ask = f"\n\n{texts.send_again()}" if self.action is Action.RETRY else ""
-        reply = clip(status, MAX_MESSAGE_CHARS - len(ask)) + ask
-        await interaction.followup.send(reply, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        reply = clip(status.text, MAX_MESSAGE_CHARS - len(ask)) + ask
+        picture = await timeline_file(status)
+        if picture is None:
+            await interaction.followup.send(reply, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.followup.send(
+                reply, file=picture, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
 
 
 def action_view(

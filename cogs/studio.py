@@ -27,6 +27,7 @@ from bot.core.wording import Wording
 from bot.nemo.multipart import CHUNK_BYTES
 from cogs.access import IN_THREAD_PERMISSIONS, THREAD_PERMISSIONS, has_allowed_role, missing
 from cogs.keys import conversation_key
+from cogs.pictures import timeline_file
 from cogs.replies import NO_MENTIONS, clip
 from cogs.texts import EdgeTexts, language_from_locale, language_from_text
 
@@ -213,8 +214,14 @@ class Studio(commands.Cog):
             await self._private(interaction, texts.no_session())
             return
         await interaction.response.defer(thinking=True)
-        text = await self.bot.engine.status_text(key)
-        await interaction.followup.send(clip(text), allowed_mentions=NO_MENTIONS)
+        reply = await self.bot.engine.status_reply(key)
+        picture = await timeline_file(reply)
+        if picture is None:
+            await interaction.followup.send(clip(reply.text), allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.followup.send(
+                clip(reply.text), file=picture, allowed_mentions=NO_MENTIONS
+            )
 
     @app_commands.command(name="credits")
     async def credits(self, interaction: discord.Interaction[NemoBot]) -> None:

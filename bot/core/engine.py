@@ -34,7 +34,7 @@ from bot.core.uploads import UploadChecker
 from bot.core.wording import Wording, registration_url
 from bot.nemo.auth import TokenSource
 from bot.nemo.client import NemoClient
-from bot.nemo.draft import timeline_summary
+from bot.nemo.draft import Draft, timeline_summary
 from bot.nemo.errors import InsufficientCredits, NemoError, RateLimited, SessionNotFound
 from bot.nemo.models import SessionState
 
@@ -48,6 +48,15 @@ class EngineLimits:
     """Spend control for shared credits (0 = unlimited)."""
 
     max_turns_per_user_per_day: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReply:
+    """The answer to "status": the timeline in words, and the draft to draw as a picture
+    (None when there is none to show: no session, or NemoVideo could not be read)."""
+
+    text: str
+    draft: Draft | None = None
 
 
 class Engine:
@@ -218,14 +227,17 @@ class Engine:
         return wording.credits(credits.available, credits.frozen, credits.total)
 
     async def status_text(self, conversation: str) -> str:
+        return (await self.status_reply(conversation)).text
+
+    async def status_reply(self, conversation: str) -> StatusReply:
         wording = await self.wording_for(conversation)
         if not await self.is_session(conversation):
-            return wording.nothing_to_export()
+            return StatusReply(wording.nothing_to_export())
         try:
             state = await self._with_session(conversation, wording, self._client.fetch_state)
         except NemoError as exc:
-            return await self.explain(exc, wording)
-        return wording.status(timeline_summary(state.draft))
+            return StatusReply(await self.explain(exc, wording))
+        return StatusReply(wording.status(timeline_summary(state.draft)), state.draft)
 
     async def export(self, conversation: str, requester_id: int | None) -> None:
         """Render the conversation's timeline; one render at a time, never mid-turn."""
