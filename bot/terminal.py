@@ -1,7 +1,8 @@
 """`nemobot chat`: the engine in a terminal, one line in and the streamed reply out.
 
 `TerminalPort` implements the chat port on a text stream: an edit prints the lines that
-changed, a delivered render is saved into DOWNLOAD_DIR with its path and link printed.
+changed, a delivered render is saved into DOWNLOAD_DIR with its path and link printed, and
+"status" saves the timeline picture there too.
 Input may be piped; at its end the work in flight (an export, say) is finished before
 the command returns.
 """
@@ -16,13 +17,17 @@ import os
 import shutil
 import sys
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.core.engine import Engine
+from bot.core.intents import Intent, route
 from bot.core.port import Action, Attachment, IncomingMessage
+from bot.core.timeline_picture import write_timeline_png
 from bot.core.wording import Wording
+from bot.nemo.draft import Draft
 from bot.nemo.errors import NemoError
 from bot.nemo.multipart import file_chunks
 from bot.runtime import open_services
@@ -79,6 +84,18 @@ class TerminalPort:
 
     async def upload_limit_bytes(self, conversation: str) -> int:
         return sys.maxsize
+
+    async def save_timeline_picture(self, draft: Draft) -> Path:
+        """Draw the timeline into DOWNLOAD_DIR (beside the exports) and print its path."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = self._download_dir / f"timeline-{stamp}.png"
+        for n in itertools.count(2):  # two in one second keep both
+            if not await asyncio.to_thread(path.exists):
+                break
+            path = self._download_dir / f"timeline-{stamp}-{n}.png"
+        await asyncio.to_thread(write_timeline_png, draft, path)
+        self.say(f"🖼️ Timeline picture saved to {path.resolve()}")
+        return path
 
     def clock_since(self, epoch_seconds: float) -> str:
         return ""  # a terminal prints a log, not a message that updates itself
@@ -198,8 +215,11 @@ async def _dispatch(
         port.say(wording.help())
     elif command == "/credits":
         port.say(await engine.credits_text(key))
-    elif command == "/status":
-        port.say(await engine.status_text(key))
+    elif command == "/status" or route(text) is Intent.STATUS:
+        reply = await engine.status_reply(key)
+        port.say(reply.text)
+        if reply.draft is not None:
+            await port.save_timeline_picture(reply.draft)
     elif command == "/export":
         await engine.export(key, None)
     elif command == "/upload":
