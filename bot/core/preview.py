@@ -177,8 +177,17 @@ def preview_rate_kbps(duration_seconds: float, limit_bytes: int) -> int:
 
 
 def preview_height(video_kbps: int) -> int:
-    """The frame height worth spending `video_kbps` on (never above the source: see scale)."""
+    """The frame's short side worth spending `video_kbps` on (never above the source's)."""
     return next(height for floor, height in _HEIGHT_FOR_RATE if video_kbps >= floor)
+
+
+def _scale_filter(short_side: int) -> str:
+    """Scale so the shorter side is at most `short_side` (never up), both sides even (4:2:0
+    needs them even; a portrait video is limited by its width, a landscape one by height)."""
+    even = f"2*trunc(min({short_side},{{}})/2)"
+    width = f"if(gt(iw,ih),-2,{even.format('iw')})"
+    height = f"if(gt(iw,ih),{even.format('ih')},-2)"
+    return f"scale='{width}':'{height}':flags=bicubic,setsar=1,format=yuv420p"
 
 
 def _preview_args(source: Path, target: Path, video_kbps: int) -> list[str]:
@@ -186,7 +195,7 @@ def _preview_args(source: Path, target: Path, video_kbps: int) -> list[str]:
     return [
         "-loglevel", "error", "-i", str(source),
         "-map", "0:v:0", "-map", "0:a:0?",
-        "-vf", f"scale=-2:'min({height},ih)':flags=bicubic,format=yuv420p",
+        "-vf", _scale_filter(height),
         "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high",
         "-b:v", f"{video_kbps}k", "-maxrate", f"{video_kbps}k", "-bufsize", f"{video_kbps}k",
         "-c:a", "aac", "-b:a", f"{AUDIO_KBPS}k", "-ac", "2",

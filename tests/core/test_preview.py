@@ -29,16 +29,18 @@ SOURCE_SECONDS = 4
 SOURCE_SIZE = (640, 360)
 
 
-async def make_source(folder: Path, *, seconds: int = SOURCE_SECONDS) -> Path:
+async def make_source(
+    folder: Path, *, seconds: int = SOURCE_SECONDS, size: tuple[int, int] = SOURCE_SIZE
+) -> Path:
     """A noisy test pattern with a tone, at a high rate so it is worth compressing."""
     out = folder / "render.mp4"
-    width, height = SOURCE_SIZE
+    width, height = size
     code, errors = await run_ffmpeg(find_ffmpeg(), [
         "-loglevel", "error",
         "-f", "lavfi", "-i", f"testsrc=size={width}x{height}:rate=25:duration={seconds}",
         "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
         "-vf", "noise=alls=30:allf=t", "-c:v", "libx264", "-preset", "ultrafast",
-        "-b:v", "4M", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-y", str(out),
+        "-b:v", "4M", "-pix_fmt", "yuv444p", "-c:a", "aac", "-shortest", "-y", str(out),
     ], 60)
     assert code == 0, errors
     return out
@@ -101,6 +103,18 @@ async def test_preview_fits_a_limit_smaller_than_the_video_and_plays(
     boxes = top_level_boxes(target)  # +faststart: the index (moov) comes before the data
     assert boxes.index(b"moov") < boxes.index(b"mdat")
     assert not list(tmp_path.glob(".*part"))
+
+
+async def test_an_odd_sized_portrait_video_keeps_its_shape_with_even_sides(
+    tmp_path: Path,
+) -> None:
+    source = await make_source(tmp_path, seconds=1, size=(361, 641))
+    target = tmp_path / "render.preview.mp4"
+
+    await make_preview(source, target, source.stat().st_size - 1)
+
+    info = await probe(target)
+    assert (info.width, info.height) == (360, 640)
 
 
 async def test_a_limit_nothing_fits_is_a_typed_error_and_leaves_no_file(
