@@ -334,6 +334,22 @@ class Wording:
             f"✅ 视频已完成！文件太大无法直接发送，下载链接：{url}",
         )
 
+    def render_done_preview(self, url: str) -> str:
+        """Goes with a smaller preview attached when the MP4 is over the upload limit."""
+        return self._pick(
+            f"✅ Your video is ready! It's too large to attach here, so here is a smaller "
+            f"preview that plays right here. The full video: {url}",
+            f"✅ 视频已完成！文件太大无法直接发送，这里先附上一个可直接播放的缩小预览。"
+            f"完整视频：{url}",
+        )
+
+    def preview_unavailable(self) -> str:
+        """Added to `render_done_link` when no preview could be made (ffmpeg missing or failed)."""
+        return self._pick(
+            "(I couldn't make a preview to play here this time; the link has the full video.)",
+            "（这次没能生成可直接播放的预览，完整视频请用上面的链接。）",
+        )
+
     def unexpected_error(self) -> str:
         return self._pick(
             "⚠️ Something went wrong on my side. Your timeline is safe — press Retry or ask "

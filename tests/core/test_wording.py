@@ -59,6 +59,7 @@ def _sentences(wording: Wording) -> dict[str, str]:
         "uploaded": (["a.mp4", "b.png"],),
         "render_progress": (40,),
         "render_done_link": ("https://cdn.example/x.mp4",),
+        "render_done_preview": ("https://cdn.example/x.mp4",),
         "credits": (85, 10, 95),
         "status": ("Timeline (0 tracks): empty",),
         "recovery_changed": ("Timeline (1 track): 1. Video: lake (0-15s)",),
@@ -226,6 +227,7 @@ def test_render_progress_at_100_says_finished() -> None:
 def test_render_done_sentences_carry_the_link() -> None:
     url = "https://cdn.example/r.mp4"
     assert url in EN.render_done_link(url)
+    assert url in EN.render_done_preview(url) and url in ZH.render_done_preview(url)
     assert url in EN.render_done_file(url)
     assert "http" not in EN.render_done_file()
 
