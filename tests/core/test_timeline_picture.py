@@ -181,7 +181,8 @@ def test_cjk_labels_are_drawn_with_a_cjk_font() -> None:
 
 def test_write_creates_the_folder(tmp_path: Path) -> None:
     path = write_timeline_png(Draft.from_wire(TYPICAL), tmp_path / "exports" / "timeline.png")
-    assert Image.open(path).format == "PNG"
+    with Image.open(path) as image:
+        assert image.format == "PNG"
 
 
 @pytest.mark.parametrize("background", [DISCORD_DARK, DISCORD_LIGHT])
