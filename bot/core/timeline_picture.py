@@ -59,6 +59,8 @@ MAX_LANES = 3
 EMPTY_SCALE_MS = 10_000
 #: Blocks narrower than this carry no label (it would be only "…").
 MIN_LABEL_BLOCK_PX = 28
+#: Longer labels are cut before they are measured (a whole row holds fewer characters).
+MAX_LABEL_CHARS = 120
 
 RGB = tuple[int, int, int]
 
@@ -188,6 +190,7 @@ def lanes(segments: Sequence[Segment]) -> list[list[Segment]]:
 
 def _fit(draw: ImageDraw.ImageDraw, text: str, font: Font, width: float) -> str:
     """`text`, cut with "…" so that it is at most `width` pixels wide ("" if nothing fits)."""
+    text = text[:MAX_LABEL_CHARS]  # no block is wider than this many characters
     if draw.textlength(text, font=font) <= width:
         return text
     while text and draw.textlength(text + "…", font=font) > width:
@@ -212,6 +215,8 @@ class _Frame:
     scale_ms: int
 
     def x(self, ms: int) -> float:
+        """The x of a time, kept on the axis (a negative start is drawn at 0)."""
+        ms = min(max(ms, 0), self.scale_ms)
         return self.x0 + (self.x1 - self.x0) * ms / self.scale_ms
 
 

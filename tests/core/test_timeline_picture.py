@@ -164,6 +164,18 @@ def test_lanes_never_hold_two_overlapping_segments() -> None:
     assert sum(len(lane) for lane in packed) == len(segs)
 
 
+def test_odd_segments_stay_inside_the_card() -> None:
+    raw = {"t": [{"tt": 0, "sg": [
+        {"st": -2000, "d": 3000, "name": "x" * 20_000},  # starts before 0, a huge name
+        {"st": 1000, "d": 0, "name": "zero length"},
+    ]}], "d": 1000}
+    image = picture(raw)
+
+    assert image.width == WIDTH_PX
+    assert image.getpixel((1, row_middle(0))) == PALETTE.border  # nothing drawn over the edge
+    assert image.getpixel((x_at(500, 1000), row_middle(0))) == PALETTE.video
+
+
 def test_missing_fonts_fall_back_to_pillows_own(tmp_path: Path) -> None:
     png = timeline_png(Draft.from_wire(TYPICAL), font_paths=(tmp_path / "none.ttf",))
     assert Image.open(io.BytesIO(png)).size[0] == WIDTH_PX
