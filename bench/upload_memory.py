@@ -28,7 +28,9 @@ async def main(megabytes: int) -> None:
             run_emulator(EmulatorConfig(turn_scale=0.0)) as emulator,
             httpx.AsyncClient(base_url=emulator.url, timeout=120) as http,
         ):
-            tokens = TokenSource(static_token=None, store=MemoryCredentialStore())
+            tokens = TokenSource(
+                static_token=None, store=MemoryCredentialStore(), api_url=emulator.url
+            )
             client = NemoClient(http, tokens, Attribution("bench", "0"))
             tokens.bind_fetcher(client.fetch_anonymous_token)
             session = await client.create_session()

@@ -60,13 +60,14 @@ async def open_services(
 ) -> AsyncIterator[Services]:
     """Open everything nemobot needs; `api_url`/`database_path` override the settings."""
     store = await Store.open(database_path or settings.database_path)
+    url = api_url or settings.nemo_api_url
     try:
         async with httpx.AsyncClient(
-            base_url=api_url or settings.nemo_api_url,
+            base_url=url,
             timeout=HTTP_TIMEOUT,
             headers={"User-Agent": f"nemobot/{__version__}"},
         ) as http:
-            tokens = TokenSource(static_token=settings.nemo_token, store=store)
+            tokens = TokenSource(static_token=settings.nemo_token, store=store, api_url=url)
             client = NemoClient(http, tokens, attribution_from(settings))
             tokens.bind_fetcher(client.fetch_anonymous_token)
             engine = Engine(

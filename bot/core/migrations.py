@@ -92,6 +92,27 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (user_id, day)
     );
     """,
+    # 2: reserved for the delivery states (another branch); a no-op until it lands.
+    "",
+    # 3: credentials are kept per API base URL (a token only works on the server that issued
+    # it). The old single row does not say which server it came from; it is kept under ''
+    # and the first API URL that asks for credentials takes it over (store_credentials.py).
+    """
+    CREATE TABLE credentials_by_api (
+        api_url     TEXT PRIMARY KEY,
+        client_id   TEXT,
+        token       TEXT,
+        user_id     TEXT,
+        expires_at  TEXT,
+        credits     INTEGER,
+        updated_at  TEXT NOT NULL
+    );
+    INSERT INTO credentials_by_api
+        (api_url, client_id, token, user_id, expires_at, credits, updated_at)
+        SELECT '', client_id, token, user_id, expires_at, credits, updated_at FROM credentials;
+    DROP TABLE credentials;
+    ALTER TABLE credentials_by_api RENAME TO credentials;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

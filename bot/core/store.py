@@ -2,8 +2,9 @@
 
 What it keeps, and why:
 
-- credentials: the client id and the anonymous token (implements `CredentialStore`), because
-  NemoVideo issues one anonymous token per client id per 7 days;
+- credentials: the client id and the anonymous token of each API base URL (implements
+  `CredentialStore`), because NemoVideo issues one anonymous token per client id per 7 days
+  and a token works only on the server that issued it;
 - conversations: which NemoVideo session belongs to which thread or terminal;
 - turns: enough about a running chat turn to tell the user, after a restart, whether it went
   through (never the message text: recovery must not re-send it, that would charge twice);

@@ -35,7 +35,7 @@ async def check_nemovideo(settings: Settings, store: Store | None) -> Check:
     async with httpx.AsyncClient(
         base_url=url, timeout=NEMO_TIMEOUT, headers={"User-Agent": f"nemobot/{__version__}"}
     ) as http:
-        tokens = TokenSource(static_token=settings.nemo_token, store=credentials)
+        tokens = TokenSource(static_token=settings.nemo_token, store=credentials, api_url=url)
         client = NemoClient(http, tokens, attribution_from(settings))
         tokens.bind_fetcher(client.fetch_anonymous_token)
         try:
@@ -45,7 +45,7 @@ async def check_nemovideo(settings: Settings, store: Store | None) -> Check:
     if settings.nemo_token is not None:
         who = "NEMO_TOKEN works"
     else:
-        saved = await credentials.get_anonymous_token()
+        saved = await credentials.get_anonymous_token(tokens.api_url)
         until = f", valid until {saved.expires_at:%Y-%m-%d}" if saved and saved.expires_at else ""
         who = f"the free anonymous token works (kept in the database{until})"
     detail = f"{url} answers; {who}; {credits.available:,} credits available"

@@ -5,6 +5,10 @@ stable client id and kept in a `CredentialStore` (the SQLite store implements it
 NemoVideo issues only one anonymous token per client id per 7 days: losing it on a restart
 would lock the bot out for a week. The token is renewed when the backend rejects it (1001)
 or when it is past its expiry.
+
+The client id and the token belong to the server that issued them: the store keeps one
+pair per API base URL (`normalise_api_url`), so a token from the emulator is never sent to
+NemoVideo, and a 1001 from one server never replaces another server's token.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -28,40 +33,66 @@ log = logging.getLogger(__name__)
 EXPIRY_MARGIN = timedelta(minutes=5)
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalise_api_url(url: str) -> str:
+    """The key credentials are kept under: scheme, host, port and path of an API base URL.
+
+    Case, a default port, a trailing slash, user info, query and fragment do not make
+    another server: `HTTPS://Api.Example.com:443/` and `https://api.example.com` are one.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # IPv6
+    port = parts.port
+    netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
 class CredentialStore(Protocol):
-    """Persistence for the client id and the anonymous token (see bot.core.store)."""
+    """Persistence for the client id and the anonymous token of each API base URL
+    (see bot.core.store), kept under `normalise_api_url(api_url)`."""
 
-    async def get_client_id(self) -> str | None: ...
+    async def get_client_id(self, api_url: str) -> str | None: ...
 
-    async def save_client_id(self, client_id: str) -> None: ...
+    async def save_client_id(self, api_url: str, client_id: str) -> None: ...
 
-    async def get_anonymous_token(self) -> AnonymousToken | None: ...
+    async def get_anonymous_token(self, api_url: str) -> AnonymousToken | None: ...
 
-    async def save_anonymous_token(self, token: AnonymousToken) -> None: ...
+    async def save_anonymous_token(self, api_url: str, token: AnonymousToken) -> None: ...
 
 
 class MemoryCredentialStore:
     """A CredentialStore that forgets everything on exit (for one-off tools and tests)."""
 
     def __init__(self) -> None:
-        self._client_id: str | None = None
-        self._token: AnonymousToken | None = None
+        self._client_ids: dict[str, str] = {}
+        self._tokens: dict[str, AnonymousToken] = {}
 
-    async def get_client_id(self) -> str | None:
-        return self._client_id
+    async def get_client_id(self, api_url: str) -> str | None:
+        return self._client_ids.get(normalise_api_url(api_url))
 
-    async def save_client_id(self, client_id: str) -> None:
-        self._client_id = client_id
+    async def save_client_id(self, api_url: str, client_id: str) -> None:
+        self._client_ids[normalise_api_url(api_url)] = client_id
 
-    async def get_anonymous_token(self) -> AnonymousToken | None:
-        return self._token
+    async def get_anonymous_token(self, api_url: str) -> AnonymousToken | None:
+        return self._tokens.get(normalise_api_url(api_url))
 
-    async def save_anonymous_token(self, token: AnonymousToken) -> None:
-        self._token = token
+    async def save_anonymous_token(self, api_url: str, token: AnonymousToken) -> None:
+        self._tokens[normalise_api_url(api_url)] = token
 
 
 class TokenProvider(Protocol):
-    """What NemoClient needs: the token to send, and a new one when it was rejected."""
+    """What NemoClient needs: the token to send, and a new one when it was rejected.
+
+    `api_url` (normalised) is the server the tokens are for; NemoClient refuses to
+    send them anywhere else."""
+
+    @property
+    def api_url(self) -> str: ...
 
     async def current(self) -> str: ...
 
@@ -80,10 +111,12 @@ class Identity:
 
 
 class TokenSource:
-    """A TokenProvider: `NEMO_TOKEN` if set, else a persisted anonymous token.
+    """A TokenProvider for the server at `api_url`: `NEMO_TOKEN` if set, else the
+    anonymous token this server issued, persisted under its URL.
 
-    `fetch_anonymous(client_id)` is NemoClient.fetch_anonymous_token; it is passed in so
-    this class stays free of HTTP. Concurrent callers share one fetch.
+    `fetch_anonymous(client_id)` is NemoClient.fetch_anonymous_token of a client on the
+    same `api_url`; it is passed in so this class stays free of HTTP. Concurrent callers
+    share one fetch.
     """
 
     def __init__(
@@ -91,11 +124,13 @@ class TokenSource:
         *,
         static_token: SecretStr | None,
         store: CredentialStore,
+        api_url: str,
         fetch_anonymous: FetchAnonymous | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._static = static_token
         self._store = store
+        self._api_url = normalise_api_url(api_url)
         self._fetch_anonymous = fetch_anonymous
         self._now = now
         self._lock = asyncio.Lock()
@@ -104,6 +139,10 @@ class TokenSource:
     def bind_fetcher(self, fetch_anonymous: FetchAnonymous) -> None:
         """Attach the fetch function once the client that owns it exists."""
         self._fetch_anonymous = fetch_anonymous
+
+    @property
+    def api_url(self) -> str:
+        return self._api_url
 
     @property
     def identity(self) -> Identity:
@@ -115,7 +154,7 @@ class TokenSource:
         if self._static is not None:
             return self._static.get_secret_value()
         async with self._lock:
-            token = self._cached or await self._store.get_anonymous_token()
+            token = self._cached or await self._store.get_anonymous_token(self._api_url)
             if token is None or self._expired(token):
                 token = await self._fetch_new()
             self._cached = token
@@ -135,7 +174,7 @@ class TokenSource:
         """The anonymous user's id (for the registration `?bind=` link), if known."""
         if self._static is not None:
             return None
-        token = self._cached or await self._store.get_anonymous_token()
+        token = self._cached or await self._store.get_anonymous_token(self._api_url)
         return token.user_id if token else None
 
     def _expired(self, token: AnonymousToken) -> bool:
@@ -144,11 +183,11 @@ class TokenSource:
     async def _fetch_new(self) -> AnonymousToken:
         if self._fetch_anonymous is None:
             raise RuntimeError("TokenSource has no fetcher: call bind_fetcher() first")
-        client_id = await self._store.get_client_id()
+        client_id = await self._store.get_client_id(self._api_url)
         if client_id is None:
             client_id = str(uuid.uuid4())
-            await self._store.save_client_id(client_id)
-        log.info("requesting an anonymous NemoVideo token")
+            await self._store.save_client_id(self._api_url, client_id)
+        log.info("requesting an anonymous token from %s", self._api_url)
         token = await self._fetch_anonymous(client_id)
-        await self._store.save_anonymous_token(token)
+        await self._store.save_anonymous_token(self._api_url, token)
         return token

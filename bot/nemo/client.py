@@ -22,7 +22,7 @@ from urllib.parse import quote
 import httpx
 from httpx_sse import aconnect_sse
 
-from bot.nemo.auth import TokenProvider
+from bot.nemo.auth import TokenProvider, normalise_api_url
 from bot.nemo.draft import Draft
 from bot.nemo.errors import (
     MissingClientId,
@@ -119,6 +119,11 @@ class NemoClient:
     def __init__(
         self, http: httpx.AsyncClient, tokens: TokenProvider, attribution: Attribution
     ) -> None:
+        if normalise_api_url(str(http.base_url)) != tokens.api_url:
+            raise ValueError(
+                f"tokens for {tokens.api_url} cannot be sent to {http.base_url}: a token only "
+                "works on the server that issued it"
+            )
         self._http = http
         self._tokens = tokens
         self._attribution = attribution

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.migrations import SCHEMA_VERSION
+from bot.core.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.core.store import RenderState, Store, TurnStatus, fingerprint_state
 from bot.nemo.auth import CredentialStore
 from bot.nemo.draft import Draft
 from bot.nemo.models import AnonymousToken, RenderStatus, SessionState
 
 KEY = "discord:1234567890123456789"
+API = "https://mega-api-prod.nemovideo.ai"
 
 
 class FakeClock:
@@ -54,7 +55,7 @@ async def _conversation(store: Store, key: str = KEY) -> None:
 async def test_open_creates_folder_and_a_private_file(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "data" / "bot.sqlite3"
     async with Store.open(path) as store:
-        await store.save_client_id("c-1")
+        await store.save_client_id(API, "c-1")
         for candidate in path.parent.iterdir():
             assert stat.S_IMODE(candidate.stat().st_mode) == 0o600, candidate.name
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -113,8 +114,8 @@ async def test_foreign_keys_are_enforced(store: Store) -> None:
 
 async def test_store_satisfies_the_credential_store_protocol(store: Store) -> None:
     credentials: CredentialStore = store
-    assert await credentials.get_client_id() is None
-    assert await credentials.get_anonymous_token() is None
+    assert await credentials.get_client_id(API) is None
+    assert await credentials.get_anonymous_token(API) is None
 
 
 async def test_credentials_survive_close_and_reopen(tmp_path: Path) -> None:
@@ -126,30 +127,98 @@ async def test_credentials_survive_close_and_reopen(tmp_path: Path) -> None:
         credits=100,
     )
     async with Store.open(path) as store:
-        await store.save_client_id("client-uuid")
-        await store.save_anonymous_token(token)
+        await store.save_client_id(API, "client-uuid")
+        await store.save_anonymous_token(API, token)
     async with Store.open(path) as store:
-        assert await store.get_client_id() == "client-uuid"
-        assert await store.get_anonymous_token() == token
+        assert await store.get_client_id(API) == "client-uuid"
+        assert await store.get_anonymous_token(API) == token
 
 
 async def test_saving_a_token_keeps_the_client_id_and_replaces_the_old_token(
     store: Store,
 ) -> None:
-    await store.save_client_id("client-uuid")
-    await store.save_anonymous_token(AnonymousToken("old", "anon_1", None, 100))
-    await store.save_anonymous_token(AnonymousToken("new", "anon_1", None, None))
-    assert await store.get_client_id() == "client-uuid"
-    assert await store.get_anonymous_token() == AnonymousToken("new", "anon_1", None, None)
+    await store.save_client_id(API, "client-uuid")
+    await store.save_anonymous_token(API, AnonymousToken("old", "anon_1", None, 100))
+    await store.save_anonymous_token(API, AnonymousToken("new", "anon_1", None, None))
+    assert await store.get_client_id(API) == "client-uuid"
+    assert await store.get_anonymous_token(API) == AnonymousToken("new", "anon_1", None, None)
 
 
 async def test_a_naive_expiry_is_read_back_as_utc(store: Store) -> None:
     await store.save_anonymous_token(
-        AnonymousToken("t", None, datetime(2026, 3, 18, 8, 30), None)
+        API, AnonymousToken("t", None, datetime(2026, 3, 18, 8, 30), None)
     )
-    token = await store.get_anonymous_token()
+    token = await store.get_anonymous_token(API)
     assert token is not None
     assert token.expires_at == datetime(2026, 3, 18, 8, 30, tzinfo=UTC)
+
+
+async def test_each_api_url_keeps_its_own_client_id_and_token(store: Store) -> None:
+    emulator = "http://127.0.0.1:8765"
+    await store.save_client_id(API, "real-client")
+    await store.save_anonymous_token(API, AnonymousToken("nmv_usr_real", "anon_r", None, 100))
+    await store.save_client_id(emulator, "emulator-client")
+    await store.save_anonymous_token(emulator, AnonymousToken("nmv_usr_emu", "anon_e", None, 1))
+
+    assert await store.get_client_id(API) == "real-client"
+    assert (await store.get_anonymous_token(API)) == AnonymousToken(
+        "nmv_usr_real", "anon_r", None, 100
+    )
+    assert await store.get_client_id("http://127.0.0.1:8766") is None
+    assert await store.get_anonymous_token("http://127.0.0.1:8766") is None
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "https://mega-api-prod.nemovideo.ai/",
+        "HTTPS://Mega-API-Prod.NemoVideo.ai",
+        "https://mega-api-prod.nemovideo.ai:443",
+        " https://mega-api-prod.nemovideo.ai// ",
+    ],
+)
+async def test_one_server_spelt_differently_is_one_key(store: Store, spelling: str) -> None:
+    await store.save_anonymous_token(API, AnonymousToken("nmv_usr_real", None, None, None))
+    token = await store.get_anonymous_token(spelling)
+    assert token is not None and token.token == "nmv_usr_real"
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "http://mega-api-prod.nemovideo.ai",
+        "https://mega-api-prod.nemovideo.ai:8443",
+        "https://mega-api-prod.nemovideo.ai/v2",
+        "https://mega-api.nemovideo.ai",
+    ],
+)
+async def test_another_scheme_port_path_or_host_is_another_server(
+    store: Store, other: str
+) -> None:
+    await store.save_anonymous_token(API, AnonymousToken("nmv_usr_real", None, None, None))
+    assert await store.get_anonymous_token(other) is None
+
+
+async def test_a_pre_3_database_keeps_its_token_for_the_server_that_asks_first(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as raw:  # a database as schema version 1 left it
+        raw.executescript(MIGRATIONS[0])
+        raw.execute(
+            "INSERT INTO credentials (id, client_id, token, user_id, expires_at, credits, "
+            "updated_at) VALUES (1, 'old-client', 'nmv_usr_kept', 'anon_1', NULL, 100, 'x')"
+        )
+        raw.execute("PRAGMA user_version = 1")
+    raw.close()
+
+    async with Store.open(path) as store:
+        token = await store.get_anonymous_token(API)
+        assert token is not None and token.token == "nmv_usr_kept"
+        assert await store.get_client_id(API) == "old-client"
+        # Only one server can be the one it came from.
+        assert await store.get_anonymous_token("http://127.0.0.1:8765") is None
+        assert await store.get_client_id("http://127.0.0.1:8765") is None
 
 
 # -- conversations ------------------------------------------------------------------------

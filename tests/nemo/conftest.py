@@ -60,8 +60,8 @@ def store() -> MemoryCredentialStore:
 
 
 @pytest.fixture
-def tokens(store: MemoryCredentialStore) -> TokenSource:
-    return TokenSource(static_token=None, store=store)
+def tokens(store: MemoryCredentialStore, emulator: RunningEmulator) -> TokenSource:
+    return TokenSource(static_token=None, store=store, api_url=emulator.url)
 
 
 @pytest.fixture

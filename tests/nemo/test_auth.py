@@ -30,6 +30,7 @@ def bound(
     tokens = TokenSource(
         static_token=SecretStr(static) if static else None,
         store=store,
+        api_url=str(http.base_url),
         now=(lambda: now) if now is not None else (lambda: datetime.now(UTC)),
     )
     client = NemoClient(http, tokens, TEST_ATTRIBUTION)
@@ -48,7 +49,7 @@ async def test_nemo_token_is_used_when_set(
     assert credits.available == 10000  # the emulator's registered account
     assert tokens.identity.anonymous is False
     assert emulator.state.counters.token_requests == 0
-    assert await store.get_anonymous_token() is None
+    assert await store.get_anonymous_token(emulator.url) is None
 
 
 async def test_anonymous_token_is_fetched_once_and_shared_through_the_store(
@@ -63,7 +64,7 @@ async def test_anonymous_token_is_fetched_once_and_shared_through_the_store(
     await second_client.fetch_credits()
 
     assert emulator.state.counters.token_requests == 1
-    saved = await store.get_anonymous_token()
+    saved = await store.get_anonymous_token(emulator.url)
     assert saved is not None and saved.token == token
     assert saved.user_id is not None and saved.user_id.startswith("anon_")
     assert await second.user_id() == saved.user_id
@@ -85,9 +86,10 @@ async def test_expired_token_is_renewed_before_use(
     http: httpx.AsyncClient, store: MemoryCredentialStore, emulator: RunningEmulator
 ) -> None:
     issued = datetime.now(UTC)
-    await store.save_client_id("client-after-a-week")
+    await store.save_client_id(emulator.url, "client-after-a-week")
     await store.save_anonymous_token(
-        AnonymousToken("nmv_usr_old", "anon_old", issued + timedelta(days=7), 100)
+        emulator.url,
+        AnonymousToken("nmv_usr_old", "anon_old", issued + timedelta(days=7), 100),
     )
     a_week_later = issued + timedelta(days=7, minutes=1)
     tokens, _ = bound(http, store, now=a_week_later)
@@ -95,7 +97,7 @@ async def test_expired_token_is_renewed_before_use(
     token = await tokens.current()
 
     assert token != "nmv_usr_old" and token.startswith("nmv_usr_")
-    saved = await store.get_anonymous_token()
+    saved = await store.get_anonymous_token(emulator.url)
     assert saved is not None and saved.token == token
     assert emulator.state.counters.token_requests == 1
     assert set(emulator.state.users_by_client) == {"client-after-a-week"}
@@ -107,7 +109,8 @@ async def test_token_close_to_expiry_is_renewed(
 ) -> None:
     issued = datetime.now(UTC)
     await store.save_anonymous_token(
-        AnonymousToken("nmv_usr_dying", None, issued + timedelta(days=7), 100)
+        emulator.url,
+        AnonymousToken("nmv_usr_dying", None, issued + timedelta(days=7), 100),
     )
     tokens, _ = bound(http, store, now=issued + timedelta(days=7) - timedelta(minutes=1))
 
@@ -120,7 +123,8 @@ async def test_unexpired_stored_token_is_kept(
 ) -> None:
     issued = datetime.now(UTC)
     await store.save_anonymous_token(
-        AnonymousToken("nmv_usr_fresh", None, issued + timedelta(days=7), 100)
+        emulator.url,
+        AnonymousToken("nmv_usr_fresh", None, issued + timedelta(days=7), 100),
     )
     tokens, _ = bound(http, store, now=issued + timedelta(days=6))
 
@@ -133,7 +137,7 @@ async def test_client_id_is_generated_once_and_kept(
 ) -> None:
     tokens, client = bound(http, store)
     await client.fetch_credits()
-    client_id = await store.get_client_id()
+    client_id = await store.get_client_id(emulator.url)
     assert client_id is not None
     assert str(uuid.UUID(client_id)) == client_id
 
@@ -144,13 +148,17 @@ async def test_client_id_is_generated_once_and_kept(
     await client.fetch_credits()
 
     assert emulator.state.counters.token_requests == 2
-    assert await store.get_client_id() == client_id
+    assert await store.get_client_id(emulator.url) == client_id
     assert set(emulator.state.users_by_client) == {client_id}
     assert await tokens.user_id() == user_before
 
 
 async def test_renewing_a_static_token_is_refused() -> None:
-    tokens = TokenSource(static_token=SecretStr("nmv_usr_x"), store=MemoryCredentialStore())
+    tokens = TokenSource(
+        static_token=SecretStr("nmv_usr_x"),
+        store=MemoryCredentialStore(),
+        api_url="https://api.example.com",
+    )
 
     with pytest.raises(TokenInvalid):
         await tokens.renew("nmv_usr_x")

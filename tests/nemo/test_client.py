@@ -584,7 +584,9 @@ async def test_stream_rejected_twice_propagates(
 async def test_rejected_static_token_propagates(
     http: httpx.AsyncClient, emulator: RunningEmulator, token: str
 ) -> None:
-    tokens = TokenSource(static_token=SecretStr(token), store=MemoryCredentialStore())
+    tokens = TokenSource(
+        static_token=SecretStr(token), store=MemoryCredentialStore(), api_url=emulator.url
+    )
     client = NemoClient(http, tokens, TEST_ATTRIBUTION)
     tokens.bind_fetcher(client.fetch_anonymous_token)
     emulator.set_fault("expired_token")
@@ -687,7 +689,7 @@ async def test_attribution_headers_come_from_settings(
     attribution = Attribution(
         settings.nemo_skill_source, settings.nemo_skill_version, settings.nemo_skill_platform
     )
-    tokens = TokenSource(static_token=None, store=MemoryCredentialStore())
+    tokens = TokenSource(static_token=None, store=MemoryCredentialStore(), api_url=emulator.url)
     client = NemoClient(http, tokens, attribution)
     tokens.bind_fetcher(client.fetch_anonymous_token)
 
@@ -863,7 +865,9 @@ async def test_download_of_unfinished_render_fails_without_a_file(
 
 def _static_client(http: httpx.AsyncClient) -> NemoClient:
     tokens = TokenSource(
-        static_token=SecretStr("nmv_usr_registered_x"), store=MemoryCredentialStore()
+        static_token=SecretStr("nmv_usr_registered_x"),
+        store=MemoryCredentialStore(),
+        api_url=str(http.base_url),
     )
     return NemoClient(http, tokens, TEST_ATTRIBUTION)
 
