@@ -175,6 +175,7 @@ async def run_sse(request: web.Request) -> web.StreamResponse:
     )
     drop = state.faults.take("drop_stream")
     broken = state.faults.take("stream_error")
+    expiring = state.faults.take("token_expires_mid_stream")
     state.counters.turns += 1
     log.debug("session %s: %s turn", session.session_id, kind.value)
 
@@ -197,10 +198,14 @@ async def run_sse(request: web.Request) -> web.StreamResponse:
     settled = False
     try:
         await response.prepare(request)
-        if broken:
+        if broken or expiring:
             state.refund(user, cost)
             settled = True
-            await response.write(frame({"error": "Agent execution failed: internal error"}))
+            error: object = "Agent execution failed: internal error"
+            if expiring:  # one event first: the stream had started
+                await stream.play(stop_after_events=1)
+                error = {"code": 1001, "message": "Token expired"}
+            await response.write(frame({"error": error}))
             return response
         await stream.play(stop_after_events=1 if drop else None)
         if drop:

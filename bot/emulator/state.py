@@ -35,6 +35,7 @@ FAULT_NAMES = frozenset(
         "rate_limited",
         "drop_stream",
         "stream_error",
+        "token_expires_mid_stream",
         "silent_edit",
         "trailing_issue",
         "render_failure",

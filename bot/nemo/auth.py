@@ -9,6 +9,9 @@ or when it is past its expiry.
 The client id and the token belong to the server that issued them: the store keeps one
 pair per API base URL (`normalise_api_url`), so a token from the emulator is never sent to
 NemoVideo, and a 1001 from one server never replaces another server's token.
+
+`TokenAuth` puts the token on requests (an `httpx.Auth`): on 1001 it renews the token and
+sends the request once more.
 """
 
 from __future__ import annotations
@@ -16,16 +19,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit
 
+import httpx
 from pydantic import SecretStr
 
 from bot.nemo.errors import TokenInvalid
 from bot.nemo.models import AnonymousToken
+from bot.nemo.transport import refusal
 
 log = logging.getLogger(__name__)
 
@@ -191,3 +196,51 @@ class TokenSource:
         token = await self._fetch_anonymous(client_id)
         await self._store.save_anonymous_token(self._api_url, token)
         return token
+
+
+class TokenAuth(httpx.Auth):
+    """`Authorization: Bearer …` from a TokenProvider, on requests to its `api_url` only.
+
+    When the answer is a 1001, the token is renewed and the request sent once more
+    (`replay=False`: renewed only, for a body that cannot be produced twice). The choice is
+    made before the caller sees the response, on its head and, for a refusal, its small
+    JSON body; a streamed body (an event stream, a video) is handed over unread, so a
+    stream is never sent again once its first byte has arrived.
+    """
+
+    def __init__(self, tokens: TokenProvider, *, replay: bool = True) -> None:
+        self._tokens = tokens
+        self._replay = replay
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if _origin(str(request.url)) != _origin(self._tokens.api_url):
+            yield request  # never a token to a server that did not issue it
+            return
+        token = await self._tokens.current()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if not await _rejects_token(response):
+            return
+        log.info("%s rejected the token (1001): renewing it", self._tokens.api_url)
+        try:
+            token = await self._tokens.renew(token)
+        except TokenInvalid:
+            return  # NEMO_TOKEN: nothing to renew, the caller gets the 1001
+        if self._replay:
+            request.headers["Authorization"] = f"Bearer {token}"
+            yield request
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = normalise_api_url(url).partition("://")
+    return f"{scheme}://{rest.partition('/')[0]}"
+
+
+async def _rejects_token(response: httpx.Response) -> bool:
+    """Whether `response` is a 1001; only a refusal's body is read, never a stream's."""
+    if response.is_success and "json" not in response.headers.get("content-type", ""):
+        return False
+    await response.aread()
+    return isinstance(refusal(response), TokenInvalid)

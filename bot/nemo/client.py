@@ -1,10 +1,10 @@
 """NemoClient: one async method per NemoVideo endpoint (nemovideo-api.md).
 
-Every request goes through the same few steps: attach the token and the attribution
-headers, decode the JSON body whatever the HTTP status (§2.3), turn a failure into a typed
-error with `error_from_response`, and, when the token was rejected (1001), renew it and
-send the request once more. Network failures become `ServiceUnavailable` /
-`ServiceTimeout`, or `StreamDropped` once a chat stream has started.
+Every request goes through the same few steps: the attribution headers, the token
+(`TokenAuth`, which also renews it on 1001 and sends the request once more), the JSON body
+decoded whatever the HTTP status (§2.3), and a failure turned into a typed error with
+`error_from_response`. Network failures become `ServiceUnavailable` / `ServiceTimeout`,
+or `StreamDropped` once a chat stream has started.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import mimetypes
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from urllib.parse import quote
 import httpx
 from httpx_sse import aconnect_sse
 
-from bot.nemo.auth import TokenProvider, normalise_api_url
+from bot.nemo.auth import TokenAuth, TokenProvider, normalise_api_url
 from bot.nemo.draft import Draft
 from bot.nemo.errors import (
     MissingClientId,
@@ -32,7 +32,6 @@ from bot.nemo.errors import (
     StreamDropped,
     TokenInvalid,
     UnexpectedResponse,
-    error_from_response,
 )
 from bot.nemo.events import Event, PartialTextFilter, parse_event
 from bot.nemo.models import (
@@ -125,24 +124,11 @@ class NemoClient:
                 "works on the server that issued it"
             )
         self._http = http
-        self._tokens = tokens
+        self._auth = TokenAuth(tokens)
+        self._auth_no_replay = TokenAuth(tokens, replay=False)
         self._attribution = attribution
 
     # -- plumbing ---------------------------------------------------------------------
-
-    def _headers(self, token: str | None) -> dict[str, str]:
-        headers = self._attribution.headers()
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        return headers
-
-    async def _renewed(self, rejected: str, error: NemoError) -> str:
-        """A fresh token after `error` (1001); a token that cannot be renewed re-raises it."""
-        log.info("NemoVideo rejected the token (code %s): renewing it", error.code)
-        try:
-            return await self._tokens.renew(rejected)
-        except TokenInvalid:
-            raise error from None
 
     async def _call(
         self,
@@ -156,50 +142,40 @@ class NemoClient:
     ) -> object:
         """Send an authenticated request; return the decoded body of a success.
 
-        On 1001 the token is renewed and the request sent once more (only when its body
-        can be produced again: `replayable`).
+        On 1001 the token is renewed and the request sent once more, when its body can be
+        produced again (`replayable`).
         """
-        token = await self._tokens.current()
-        for attempt in (1, 2):
-            headers = self._headers(token)
-            content: AsyncGenerator[bytes, None] | None = None
+        headers = self._attribution.headers()
+        if body is not None:
+            headers["Content-Type"] = body.content_type
+            if body.content_length is not None:
+                headers["Content-Length"] = str(body.content_length)
+        try:
+            response = await self._http.request(
+                method,
+                url,
+                json=json_body,
+                content=body,
+                headers=headers,
+                auth=self._auth if replayable else self._auth_no_replay,
+                timeout=http_timeout if http_timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc) from exc
+        finally:
             if body is not None:
-                headers["Content-Type"] = body.content_type
-                length = body.content_length
-                if length is not None:
-                    headers["Content-Length"] = str(length)
-                content = body.stream()
-            try:
-                response = await self._http.request(
-                    method,
-                    url,
-                    json=json_body,
-                    content=content,
-                    headers=headers,
-                    timeout=http_timeout if http_timeout is not None else httpx.USE_CLIENT_DEFAULT,
-                )
-            except httpx.HTTPError as exc:
-                raise transport_error(exc) from exc
-            finally:
-                if content is not None:
-                    await content.aclose()  # closes the file when the server answered early
-            log.debug("%s %s -> HTTP %s", method, url, response.status_code)
-            decoded = decode_body(response)
-            error = error_from_response(response.status_code, decoded, response.headers)
-            if error is None:
-                return decoded
-            if isinstance(error, TokenInvalid) and attempt == 1:
-                token = await self._renewed(token, error)
-                if replayable:
-                    continue
+                await body.aclose()  # closes the file when the server answered early
+        log.debug("%s %s -> HTTP %s", method, url, response.status_code)
+        error = refusal(response)
+        if error is not None:
             raise error
-        raise AssertionError("unreachable")  # pragma: no cover
+        return decode_body(response)
 
     # -- auth and sessions ------------------------------------------------------------
 
     async def fetch_anonymous_token(self, client_id: str) -> AnonymousToken:
         """A starter token for `client_id` (one per client id per 7 days: keep it)."""
-        headers = self._headers(None)
+        headers = self._attribution.headers()
         headers["X-Client-Id"] = client_id
         try:
             response = await self._http.post("/api/auth/anonymous-token", headers=headers)
@@ -233,40 +209,34 @@ class NemoClient:
             "session_id": session_id,
             "new_message": {"role": "user", "parts": [{"text": text}]},
         }
-        token = await self._tokens.current()
-        for attempt in (1, 2):
-            headers = self._headers(token)
-            headers["Accept"] = "text/event-stream"
-            try:
-                async with aconnect_sse(
-                    self._http,
-                    "POST",
-                    "/run_sse",
-                    json=payload,
-                    headers=headers,
-                    timeout=_STREAM_TIMEOUT,
-                ) as source:
-                    response = source.response
-                    content_type = response.headers.get("content-type", "")
-                    if response.is_success and "text/event-stream" in content_type:
-                        async for event in self._events(response):
-                            yield event
-                        return
-                    await response.aread()
-                    error = refusal(response) or UnexpectedResponse(
-                        f"expected an event stream, got {content_type or 'no content type'}",
-                        status=response.status_code,
-                    )
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                raise transport_error(exc) from exc  # never sent: safe to send again
-            except httpx.HTTPError as exc:
-                # The message went out, so NemoVideo may be working on it (and charging for
-                # it): the caller must read the state, never send it again.
-                raise StreamDropped(f"connection lost before the reply: {exc!r}") from exc
-            if isinstance(error, TokenInvalid) and attempt == 1:
-                token = await self._renewed(token, error)
-                continue
-            raise error
+        try:
+            async with aconnect_sse(
+                self._http,
+                "POST",
+                "/run_sse",
+                json=payload,
+                headers=self._attribution.headers(),
+                auth=self._auth,
+                timeout=_STREAM_TIMEOUT,
+            ) as source:
+                response = source.response
+                content_type = response.headers.get("content-type", "")
+                if response.is_success and "text/event-stream" in content_type:
+                    async for event in self._events(response):
+                        yield event
+                    return
+                await response.aread()
+                error = refusal(response) or UnexpectedResponse(
+                    f"expected an event stream, got {content_type or 'no content type'}",
+                    status=response.status_code,
+                )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise transport_error(exc) from exc  # never sent: safe to send again
+        except httpx.HTTPError as exc:
+            # The message went out, so NemoVideo may be working on it (and charging for
+            # it): the caller must read the state, never send it again.
+            raise StreamDropped(f"connection lost before the reply: {exc!r}") from exc
+        raise error
 
     @staticmethod
     async def _events(response: httpx.Response) -> AsyncIterator[Event]:
@@ -426,24 +396,23 @@ class NemoClient:
 
     async def _download(self, url: str, destination: Path) -> Path:
         on_api = self._on_api_host(url)
-        token = await self._tokens.current() if on_api else None
-        for attempt in (1, 2):
-            headers = self._headers(token) if on_api else {}
-            try:
-                async with self._http.stream(
-                    "GET", url, headers=headers, timeout=_DOWNLOAD_TIMEOUT, follow_redirects=True
-                ) as response:
-                    error = await self._download_refusal(response, on_api=on_api)
-                    if error is None:
-                        await save_body(response, destination)
-                        return destination
-            except httpx.HTTPError as exc:
-                raise transport_error(exc) from exc
-            if isinstance(error, TokenInvalid) and on_api and token is not None and attempt == 1:
-                token = await self._renewed(token, error)
-                continue
-            raise error
-        raise AssertionError("unreachable")  # pragma: no cover
+        headers = self._attribution.headers() if on_api else {}
+        try:
+            async with self._http.stream(
+                "GET",
+                url,
+                headers=headers,
+                auth=self._auth,  # adds the token on the API host only
+                timeout=_DOWNLOAD_TIMEOUT,
+                follow_redirects=True,
+            ) as response:
+                error = await self._download_refusal(response, on_api=on_api)
+                if error is None:
+                    await save_body(response, destination)
+                    return destination
+        except httpx.HTTPError as exc:
+            raise transport_error(exc) from exc
+        raise error
 
     @staticmethod
     async def _download_refusal(response: httpx.Response, *, on_api: bool) -> NemoError | None:

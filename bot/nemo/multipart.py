@@ -46,13 +46,14 @@ def _quote(value: str) -> str:
 
 class MultipartBody:
     """`content_type` and (when every size is known) `content_length` go in the headers;
-    iterating `stream()` yields the body. Each call to `stream()` starts over."""
+    iterating the body yields it from its start, each time (so httpx can send it again)."""
 
     def __init__(self, parts: Sequence[FilePart], boundary: str | None = None) -> None:
         self.boundary = boundary or f"nemobot-{secrets.token_hex(16)}"
         self._parts = tuple(parts)
         self._heads = tuple(self._head(part) for part in self._parts)
         self._tail = f"--{self.boundary}--\r\n".encode()
+        self._reads: list[AsyncGenerator[bytes, None]] = []
 
     @property
     def content_type(self) -> str:
@@ -75,7 +76,17 @@ class MultipartBody:
             f"Content-Type: {part.content_type}\r\n\r\n"
         ).encode()
 
-    async def stream(self) -> AsyncGenerator[bytes, None]:
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        read = self._stream()
+        self._reads.append(read)
+        return read
+
+    async def aclose(self) -> None:
+        """Close the files still open (the server may answer before the body is sent)."""
+        while self._reads:
+            await self._reads.pop().aclose()
+
+    async def _stream(self) -> AsyncGenerator[bytes, None]:
         for head, part in zip(self._heads, self._parts, strict=True):
             yield head
             chunks = part.open_chunks()

@@ -186,6 +186,7 @@ def test_every_contract_fault_name_is_known() -> None:
         "rate_limited",
         "drop_stream",
         "stream_error",
+        "token_expires_mid_stream",
         "silent_edit",
         "trailing_issue",
         "render_failure",

@@ -294,6 +294,20 @@ async def test_error_in_stream_yields_stream_error(
     assert events == [StreamError("Agent execution failed: internal error")]
 
 
+async def test_a_stream_is_never_sent_again_once_it_has_started(
+    client: NemoClient, emulator: RunningEmulator
+) -> None:
+    session = await client.create_session()
+    emulator.set_fault("token_expires_mid_stream")
+
+    events = await collect(client.stream_chat(session.session_id, GENERATE))
+
+    assert texts(events)[0].startswith("Great idea!")
+    assert events[-1] == StreamError("Token expired", 1001)
+    assert emulator.state.counters.turns == 1
+    assert emulator.state.counters.token_requests == 1
+
+
 async def test_unknown_session_refuses_chat_before_streaming(client: NemoClient) -> None:
     session = await client.create_session()
     with pytest.raises(SessionNotFound):
