@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 HeartbeatStyle = Literal["comment", "empty", "typed"]
+LineEnding = Literal["lf", "crlf", "cr"]
 WireFormat = Literal["adk", "typed", "flat"]
 RenderShape = Literal["A", "B", "superset"]
 BusinessStatus = Literal["http200", "http4xx"]
@@ -30,6 +31,11 @@ class EmulatorConfig:
     """Interval between heartbeats while a turn waits."""
     heartbeat_style: HeartbeatStyle = "comment"
     """`: heartbeat`, an empty `data:` line, or `data: {"type":"heartbeat"}`."""
+    line_ending: LineEnding = "lf"
+    """How SSE lines end: `\\n`, `\\r\\n` or `\\r` (the SSE spec allows all three)."""
+    write_bytes: int = 0
+    """Above 0: the stream goes out in writes of this many bytes, cut anywhere (inside a
+    line, a line ending or a UTF-8 character), as a slow network may deliver it."""
     wire_format: WireFormat = "adk"
     """ADK events, typed events (`{"type":"text",…}`) or flat `{"text":…}`."""
     partial_text: bool = False

@@ -205,7 +205,7 @@ async def run_sse(request: web.Request) -> web.StreamResponse:
             if expiring:  # one event first: the stream had started
                 await stream.play(stop_after_events=1)
                 error = {"code": 1001, "message": "Token expired"}
-            await response.write(frame({"error": error}))
+            await stream.write(frame({"error": error}))
             return response
         await stream.play(stop_after_events=1 if drop else None)
         if drop:

@@ -25,6 +25,7 @@ HEARTBEATS: dict[HeartbeatStyle, bytes] = {
     "empty": b"data:\n\n",
     "typed": b'data: {"type":"heartbeat"}\n\n',
 }
+LINE_ENDINGS = {"lf": b"\n", "crlf": b"\r\n", "cr": b"\r"}
 AGENT_NAME = "nemo_agent"
 PARTIAL_CHUNKS = 3
 
@@ -148,8 +149,19 @@ class TurnStream:
             if isinstance(step, Respond):
                 apply_response(self._session, step)
 
+    async def write(self, wire: bytes) -> None:
+        """Put SSE bytes (lines ending in `\\n`) on the wire as the config says."""
+        wire = wire.replace(b"\n", LINE_ENDINGS[self._config.line_ending])
+        size = self._config.write_bytes
+        if size <= 0:
+            await self._response.write(wire)
+            return
+        for start in range(0, len(wire), size):
+            await self._response.write(wire[start : start + size])
+            await asyncio.sleep(0)  # let the client read this piece on its own
+
     async def _send(self, payload: dict[str, Any]) -> None:
-        await self._response.write(frame(payload))
+        await self.write(frame(payload))
         self.events_sent += 1
 
     async def _say(self, text: str) -> None:
@@ -170,4 +182,4 @@ class TurnStream:
             await asyncio.sleep(step)
             remaining -= step
             if remaining > 1e-9:
-                await self._response.write(heartbeat)
+                await self.write(heartbeat)

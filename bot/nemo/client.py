@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from httpx_sse import aconnect_sse
+from httpx_sse import EventSource, aconnect_sse
 
 from bot.nemo.auth import TokenAuth, TokenProvider, normalise_api_url
 from bot.nemo.draft import Draft
@@ -43,7 +43,7 @@ from bot.nemo.models import (
     UploadedFile,
 )
 from bot.nemo.multipart import CHUNK_BYTES, FilePart, MultipartBody, file_chunks
-from bot.nemo.transport import decode_body, refusal, save_body, sse_messages, transport_error
+from bot.nemo.transport import decode_body, refusal, save_body, transport_error
 from bot.nemo.wire import (
     parse_anonymous_token,
     parse_credits,
@@ -222,7 +222,7 @@ class NemoClient:
                 response = source.response
                 content_type = response.headers.get("content-type", "")
                 if response.is_success and "text/event-stream" in content_type:
-                    async for event in self._events(response):
+                    async for event in self._events(source):
                         yield event
                     return
                 await response.aread()
@@ -239,13 +239,13 @@ class NemoClient:
         raise error
 
     @staticmethod
-    async def _events(response: httpx.Response) -> AsyncIterator[Event]:
+    async def _events(source: EventSource) -> AsyncIterator[Event]:
         partials = PartialTextFilter()
         count = 0
         try:
-            async with contextlib.aclosing(sse_messages(response)) as messages:
-                async for name, data in messages:
-                    event = parse_event(name, data)
+            async with contextlib.aclosing(source.aiter_sse()) as messages:
+                async for message in messages:
+                    event = parse_event(message.event, message.data)
                     if event is not None:
                         event = partials.feed(event)
                     if event is not None:

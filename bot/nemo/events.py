@@ -1,33 +1,27 @@
-"""What one `/run_sse` event means, parsed from the wire (a pure module, no I/O).
+"""What one `/run_sse` event means (a pure module, no I/O; httpx-sse reads the wire).
 
 NemoVideo's stream format is not documented for sure, so every variant seen is accepted
 (nemovideo-api.md §5.3): ADK events (`content.parts[].text`, `functionCall`,
 `functionResponse`, `partial`), typed events (`{"type": "text", "content": …}`,
-`tool_call`, `tool_result`, `heartbeat`), and a flat `{"text": …}`. Comments, empty
-`data:` lines and heartbeat events are heartbeats; `data: {"error": …}` is a StreamError.
+`tool_call`, `tool_result`, `heartbeat`), and a flat `{"text": …}`. Heartbeats (empty
+`data:` lines, heartbeat events; httpx-sse already drops `: …` comments) mean nothing for
+the user; `data: {"error": …}` is a StreamError.
 
-    parse_event(event, data)   one SSE event → TextEvent | ToolCall | ToolResult | Heartbeat
+    parse_event(event, data)   one SSE event → TextEvent | ToolCall | ToolResult
                                | StreamError, or None when it holds nothing for the user
     PartialTextFilter          drops the final text that repeats already shown partial chunks
-    SSEDecoder                 bytes → (event, data) pairs, the same as httpx-sse gives the
-                               client, plus comment lines; the tested reference for the wire
 """
 
 from __future__ import annotations
 
-import codecs
-import contextlib
 import json
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "Event",
-    "Heartbeat",
     "PartialTextFilter",
-    "SSEDecoder",
     "StreamError",
     "TextEvent",
     "ToolCall",
@@ -59,11 +53,6 @@ class ToolResult:
 
 
 @dataclass(frozen=True, slots=True)
-class Heartbeat:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
 class StreamError:
     """`data: {"error": …}` and friends. `code` is the business code when one was sent
     (e.g. 2001 in the middle of a turn), so the error can be mapped like any response."""
@@ -72,33 +61,30 @@ class StreamError:
     code: int | None = None
 
 
-Event = TextEvent | ToolCall | ToolResult | Heartbeat | StreamError
+Event = TextEvent | ToolCall | ToolResult | StreamError
 
 
 # --- parsing one event -------------------------------------------------------------------
 
-#: Event names that mean "still alive". "comment" is what `SSEDecoder` yields for `: …` lines.
-_HEARTBEAT_NAMES = frozenset({"heartbeat", "ping", "keepalive", "keep-alive", "comment"})
-_HEARTBEAT_TYPES = frozenset({"heartbeat", "ping", "keepalive", "keep-alive"})
+#: Event names and `type`s that mean "still alive".
+_HEARTBEATS = frozenset({"heartbeat", "ping", "keepalive", "keep-alive"})
 #: Markers some servers send to say "no more": nothing for the user.
 _END_MARKERS = frozenset({"[DONE]"})
-_QUIET_TYPES = frozenset({"thought", "thinking", "done", "end", "turn_complete", "status"})
+_QUIET_TYPES = _HEARTBEATS | {"thought", "thinking", "done", "end", "turn_complete", "status"}
 
 
 def parse_event(event: str, data: str) -> Event | None:
     """What one SSE event means for the user, or None when it carries nothing for them.
 
     `event` is the SSE `event:` field ("message" or "" when absent); `data` is its `data:`
-    lines joined by newlines. Heartbeats: the names `heartbeat`/`ping`, empty data and
-    `{"type": "heartbeat"}`. Data that is not JSON is text. Model "thought" parts are never
+    lines joined by newlines. Heartbeats (None): the names `heartbeat`/`ping`, empty data
+    and `{"type": "heartbeat"}`. Data that is not JSON is text. Model "thought" parts are never
     returned. An ADK event with several parts yields one event: its text (all text parts
     concatenated) if it has any, else its first function call, else its first function
     response.
     """
     name = event.strip().lower()
-    if name in _HEARTBEAT_NAMES or not data.strip():
-        return Heartbeat()
-    if data.strip() in _END_MARKERS:
+    if name in _HEARTBEATS or not data.strip() or data.strip() in _END_MARKERS:
         return None
     try:
         payload = json.loads(data)
@@ -143,8 +129,7 @@ def _parse_object(payload: dict[str, Any]) -> Event | None:
 _TOOL_CALL_TYPES = frozenset({"tool_call", "function_call"})
 _TOOL_RESULT_TYPES = frozenset({"tool_result", "function_response"})
 _TYPED_KINDS = (
-    _HEARTBEAT_TYPES
-    | _QUIET_TYPES
+    _QUIET_TYPES
     | _TOOL_CALL_TYPES
     | _TOOL_RESULT_TYPES
     | frozenset({"text", "error"})
@@ -153,8 +138,6 @@ _TYPED_KINDS = (
 
 def _parse_typed(kind: str, payload: dict[str, Any]) -> Event | None:
     """`{"type": …}` events (nemovideo-api.md §5.3 variant 2), `kind` one of `_TYPED_KINDS`."""
-    if kind in _HEARTBEAT_TYPES:
-        return Heartbeat()
     if kind == "text":
         if payload.get("thought"):
             return None
@@ -175,7 +158,7 @@ def _parse_typed(kind: str, payload: dict[str, Any]) -> Event | None:
         return StreamError(
             message or "stream error", _error_code(payload.get("error")) or _error_code(payload)
         )
-    return None  # _HEARTBEAT_TYPES was handled first; the rest are _QUIET_TYPES
+    return None  # _QUIET_TYPES: heartbeats, thoughts, end markers
 
 
 def _parse_adk_content(content: dict[str, Any], partial: bool) -> Event | None:
@@ -287,89 +270,6 @@ class PartialTextFilter:
         if ev.text.strip() == seen.strip():
             return None
         return ev
-
-
-# --- the wire -------------------------------------------------------------------------------
-
-
-class SSEDecoder:
-    """An incremental `text/event-stream` decoder: bytes in, `(event, data)` pairs out.
-
-    Mirrors httpx-sse 0.4 (`SSELineDecoder` + `SSEDecoder`), which the client uses, so both
-    see the same events: lines end at CRLF, CR or LF (also when a CRLF is split between
-    chunks); a blank line dispatches the pending event when it has an event name, data,
-    id or retry; the event name defaults to "message"; `data:` lines are joined by "\\n"; one
-    space after the colon is dropped; unknown fields are ignored. Unlike httpx-sse, comment
-    lines yield `("comment", "")` so callers can count them as heartbeats, and a leading
-    UTF-8 BOM is dropped (as the SSE spec says). Bytes are decoded incrementally, so a chunk
-    may end anywhere, even inside a multi-byte character; invalid UTF-8 becomes U+FFFD.
-    """
-
-    def __init__(self) -> None:
-        self._utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._line = ""
-        self._skip_lf = False
-        self._started = False
-        self._event = ""
-        self._data: list[str] = []
-        self._last_id = ""
-        self._retry: int | None = None
-
-    def feed(self, chunk: bytes) -> list[tuple[str, str]]:
-        """The events completed by `chunk`, in order."""
-        return self._feed_text(self._utf8.decode(chunk))
-
-    def flush(self) -> list[tuple[str, str]]:
-        """End of stream: finish the last line. An event without its blank line is dropped."""
-        out = self._feed_text(self._utf8.decode(b"", final=True))
-        if self._line:
-            line, self._line = self._line, ""
-            self._take_line(line, out)
-        self._event, self._data, self._retry = "", [], None
-        return out
-
-    def _feed_text(self, text: str) -> list[tuple[str, str]]:
-        out: list[tuple[str, str]] = []
-        if self._skip_lf and text:
-            # The previous chunk ended with CR: this LF completes that CRLF.
-            self._skip_lf = False
-            text = text.removeprefix("\n")
-        if not text:
-            return out
-        if not self._started:
-            self._started = True
-            text = text.removeprefix("\ufeff")
-        self._skip_lf = text.endswith("\r")
-        lines = _LINE_BREAK.split(self._line + text)
-        self._line = lines.pop()
-        for line in lines:
-            self._take_line(line, out)
-        return out
-
-    def _take_line(self, line: str, out: list[tuple[str, str]]) -> None:
-        if not line:
-            if self._event or self._data or self._last_id or self._retry is not None:
-                out.append((self._event or "message", "\n".join(self._data)))
-            self._event, self._data, self._retry = "", [], None
-            return
-        if line.startswith(":"):
-            out.append(("comment", ""))
-            return
-        field, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if field == "event":
-            self._event = value
-        elif field == "data":
-            self._data.append(value)
-        elif field == "id":
-            if "\0" not in value:
-                self._last_id = value
-        elif field == "retry":
-            with contextlib.suppress(ValueError):
-                self._retry = int(value)
-
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _error_code(value: object) -> int | None:

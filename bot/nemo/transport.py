@@ -1,4 +1,4 @@
-"""HTTP-level helpers for NemoClient: reading bodies, naming failures, streaming bytes.
+"""HTTP-level helpers for NemoClient: reading bodies, naming failures, saving bytes.
 
 Kept apart from the endpoint methods so `client.py` reads as the list of endpoints.
 """
@@ -8,13 +8,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import httpx
 
 from bot.nemo.errors import NemoError, ServiceTimeout, ServiceUnavailable, error_from_response
-from bot.nemo.events import SSEDecoder
 from bot.nemo.multipart import CHUNK_BYTES
 
 
@@ -38,17 +36,6 @@ def decode_body(response: httpx.Response) -> object:
 def refusal(response: httpx.Response) -> NemoError | None:
     """The error a fully read response stands for, if any."""
     return error_from_response(response.status_code, decode_body(response), response.headers)
-
-
-async def sse_messages(response: httpx.Response) -> AsyncGenerator[tuple[str, str], None]:
-    """`(event, data)` pairs until the server closes the stream; `: …` comments included
-    (as `("comment", "")`), so every heartbeat style reaches `parse_event`."""
-    decoder = SSEDecoder()
-    async for chunk in response.aiter_bytes():
-        for message in decoder.feed(chunk):
-            yield message
-    for message in decoder.flush():
-        yield message
 
 
 async def save_body(response: httpx.Response, destination: Path) -> None:

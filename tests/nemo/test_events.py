@@ -1,4 +1,5 @@
-"""The SSE layer: one event → one meaning, partial-text dedupe, and the byte-level decoder."""
+"""What SSE events mean: one event → one meaning, and partial-text dedupe (pure; the bytes on
+the wire are tested through the client against the emulator, in test_client.py)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,10 @@ import logging
 from typing import Any
 
 import pytest
-from httpx_sse._decoders import SSEDecoder as HttpxSSEDecoder
-from httpx_sse._decoders import SSELineDecoder as HttpxLineDecoder
 
 from bot.nemo.events import (
     Event,
-    Heartbeat,
     PartialTextFilter,
-    SSEDecoder,
     StreamError,
     TextEvent,
     ToolCall,
@@ -217,8 +214,8 @@ TYPED_CASES = [
         ToolResult("edit_multitrack", {"error": "timeout"}),
         id="typed-tool-result-error-is-not-a-stream-error",
     ),
-    pytest.param(json.dumps({"type": "heartbeat"}), Heartbeat(), id="typed-heartbeat"),
-    pytest.param(json.dumps({"type": "ping"}), Heartbeat(), id="typed-ping"),
+    pytest.param(json.dumps({"type": "heartbeat"}), None, id="typed-heartbeat"),
+    pytest.param(json.dumps({"type": "ping"}), None, id="typed-ping"),
     pytest.param(
         json.dumps({"type": "error", "message": "agent crashed"}),
         StreamError("agent crashed"),
@@ -290,14 +287,13 @@ FLAT_AND_ERROR_CASES = [
 ]
 
 RAW_CASES = [
-    pytest.param("message", "", Heartbeat(), id="empty-data"),
-    pytest.param("message", "  \n\t ", Heartbeat(), id="whitespace-data"),
-    pytest.param("", "", Heartbeat(), id="no-event-name-empty-data"),
-    pytest.param("heartbeat", "", Heartbeat(), id="heartbeat-event"),
-    pytest.param("heartbeat", '{"ts": 1}', Heartbeat(), id="heartbeat-event-with-data"),
-    pytest.param("ping", "", Heartbeat(), id="ping-event"),
-    pytest.param("PING", "keepalive", Heartbeat(), id="ping-event-any-case"),
-    pytest.param("comment", "", Heartbeat(), id="comment-from-decoder"),
+    pytest.param("message", "", None, id="empty-data"),
+    pytest.param("message", "  \n\t ", None, id="whitespace-data"),
+    pytest.param("", "", None, id="no-event-name-empty-data"),
+    pytest.param("heartbeat", "", None, id="heartbeat-event"),
+    pytest.param("heartbeat", '{"ts": 1}', None, id="heartbeat-event-with-data"),
+    pytest.param("ping", "", None, id="ping-event"),
+    pytest.param("PING", "keepalive", None, id="ping-event-any-case"),
     pytest.param(
         "message", "Here is your edit.", TextEvent("Here is your edit."), id="non-json-is-text"
     ),
@@ -405,7 +401,6 @@ def test_tool_events_between_partials_and_final_pass_and_keep_the_dedupe() -> No
     events: list[Event] = [
         TextEvent("Generating ", partial=True),
         SEEDANCE_TOOL_CALL,
-        Heartbeat(),
         TextEvent("now.", partial=True),
         TextEvent("Generating now."),
     ]
@@ -439,175 +434,8 @@ def test_final_equal_to_the_partials_but_for_surrounding_space_is_dropped() -> N
 
 @pytest.mark.parametrize(
     "event",
-    [SEEDANCE_TOOL_CALL, ToolResult("x", {}), Heartbeat(), StreamError("boom")],
-    ids=["tool-call", "tool-result", "heartbeat", "stream-error"],
+    [SEEDANCE_TOOL_CALL, ToolResult("x", {}), StreamError("boom")],
+    ids=["tool-call", "tool-result", "stream-error"],
 )
 def test_non_text_events_pass_through_unchanged(event: Event) -> None:
     assert PartialTextFilter().feed(event) is event
-
-
-def test_streamed_adk_turn_from_bytes_shows_its_text_once() -> None:
-    """Decoder → parse_event → filter, as the client chains them (ADK `streaming: true`)."""
-    wire = "".join(
-        f"data: {line}\n\n"
-        for line in [
-            adk({"text": "日本語 "}, partial=True),
-            adk({"text": "🎬 text"}, partial=True),
-            adk({"text": "日本語 🎬 text"}),
-            adk(SEEDANCE_CALL),
-        ]
-    ).encode()
-    decoder = SSEDecoder()
-    pairs = [pair for i in range(0, len(wire), 7) for pair in decoder.feed(wire[i : i + 7])]
-    pairs += decoder.flush()
-    text_filter = PartialTextFilter()
-    events = [parse_event(name, data) for name, data in pairs]
-    shown = [text_filter.feed(ev) for ev in events if ev is not None]
-    assert shown_text([ev for ev in shown if ev is not None]) == "日本語 🎬 text"
-    assert shown[-1] == SEEDANCE_TOOL_CALL
-
-
-# --- SSEDecoder -----------------------------------------------------------------------------
-
-
-def decode_all(raw: bytes, chunk_size: int | None = None) -> list[tuple[str, str]]:
-    decoder = SSEDecoder()
-    size = chunk_size or max(len(raw), 1)
-    out: list[tuple[str, str]] = []
-    for i in range(0, len(raw), size):
-        out += decoder.feed(raw[i : i + size])
-    return out + decoder.flush()
-
-
-DECODER_CASES = [
-    pytest.param(b"data: hello\n\n", [("message", "hello")], id="lf"),
-    pytest.param(b"data: hello\r\n\r\n", [("message", "hello")], id="crlf"),
-    pytest.param(b"data: hello\r\r", [("message", "hello")], id="cr"),
-    pytest.param(
-        b"data: a\r\ndata: b\rdata: c\n\n", [("message", "a\nb\nc")], id="mixed-line-endings"
-    ),
-    pytest.param(
-        b"data: first\ndata: second\n\n", [("message", "first\nsecond")], id="data-lines-joined"
-    ),
-    pytest.param(b"event: heartbeat\ndata:\n\n", [("heartbeat", "")], id="named-event"),
-    pytest.param(b"data:\n\n", [("message", "")], id="empty-data-line"),
-    pytest.param(b"data\n\n", [("message", "")], id="field-without-colon"),
-    pytest.param(b"data:x\n\n", [("message", "x")], id="no-space-after-colon"),
-    pytest.param(
-        b"data:  two spaces\n\n", [("message", " two spaces")], id="only-one-space-dropped"
-    ),
-    pytest.param(b": heartbeat\n\n", [("comment", "")], id="comment"),
-    pytest.param(b":\n", [("comment", "")], id="bare-colon-comment"),
-    pytest.param(
-        b"data: a\n: ping\ndata: b\n\n",
-        [("comment", ""), ("message", "a\nb")],
-        id="comment-inside-event",
-    ),
-    pytest.param(b"\n\n\n", [], id="blank-lines-alone"),
-    pytest.param(b"foo: bar\n\n", [], id="unknown-field-ignored"),
-    pytest.param(b"retry: soon\ndata: x\n\n", [("message", "x")], id="bad-retry-ignored"),
-    pytest.param(b"id: 7\n\n", [("message", "")], id="id-only-dispatches-like-httpx-sse"),
-    pytest.param(b"data: a\n\ndata: b\n\n", [("message", "a"), ("message", "b")], id="two-events"),
-    pytest.param(
-        b"event: ping\n\ndata: x\n\n", [("ping", ""), ("message", "x")], id="event-name-resets"
-    ),
-    pytest.param(
-        b"data: complete\n\ndata: cut off",
-        [("message", "complete")],
-        id="unterminated-event-dropped-at-eof",
-    ),
-    pytest.param(
-        b"data: x\n\n: bye", [("message", "x"), ("comment", "")], id="unterminated-comment-at-eof"
-    ),
-    pytest.param(b"\xef\xbb\xbfdata: bom\n\n", [("message", "bom")], id="leading-bom"),
-    pytest.param(b"data: caf\xff\n\n", [("message", "caf\ufffd")], id="invalid-utf8-replaced"),
-    pytest.param(b"", [], id="empty-stream"),
-]
-
-
-@pytest.mark.parametrize(("raw", "expected"), DECODER_CASES)
-def test_decoder(raw: bytes, expected: list[tuple[str, str]]) -> None:
-    assert decode_all(raw) == expected
-
-
-@pytest.mark.parametrize(("raw", "expected"), DECODER_CASES)
-def test_decoder_byte_by_byte(raw: bytes, expected: list[tuple[str, str]]) -> None:
-    assert decode_all(raw, chunk_size=1) == expected
-
-
-SAMPLE_EVENTS = [
-    ("message", adk({"text": "日本語 🎬 text"})),
-    ("comment", ""),
-    ("heartbeat", ""),
-    ("message", "first line 🎞️\nsecond line é"),
-    ("message", json.dumps({"text": "ünïcødé — done ✅"}, ensure_ascii=False)),
-]
-
-
-def sample_stream(newline: str) -> bytes:
-    body = (
-        f"data: {SAMPLE_EVENTS[0][1]}{newline}{newline}"
-        f": heartbeat{newline}"
-        f"event: heartbeat{newline}data:{newline}{newline}"
-        f"data: first line 🎞️{newline}data: second line é{newline}{newline}"
-        f"data: {SAMPLE_EVENTS[4][1]}{newline}{newline}"
-    )
-    return body.encode("utf-8")
-
-
-@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
-def test_decoder_gives_the_same_events_whatever_the_split(newline: str) -> None:
-    raw = sample_stream(newline)
-    assert decode_all(raw) == SAMPLE_EVENTS
-    for cut in range(len(raw) + 1):
-        decoder = SSEDecoder()
-        got = decoder.feed(raw[:cut]) + decoder.feed(raw[cut:]) + decoder.flush()
-        assert got == SAMPLE_EVENTS, f"split at byte {cut}"
-
-
-@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
-def test_decoder_three_way_splits_inside_multibyte_characters(newline: str) -> None:
-    raw = sample_stream(newline)
-    multibyte_starts = [i for i, b in enumerate(raw) if b >= 0xC0]
-    for start in multibyte_starts:
-        for second in range(start + 1, min(start + 5, len(raw))):
-            decoder = SSEDecoder()
-            got = (
-                decoder.feed(raw[: start + 1])
-                + decoder.feed(raw[start + 1 : second + 1])
-                + decoder.feed(raw[second + 1 :])
-                + decoder.flush()
-            )
-            assert got == SAMPLE_EVENTS, f"splits after bytes {start} and {second}"
-
-
-def test_decoder_emits_an_event_as_soon_as_its_blank_line_arrives() -> None:
-    decoder = SSEDecoder()
-    assert decoder.feed(b"data: early\r\n") == []
-    assert decoder.feed(b"\r") == [("message", "early")]
-    assert decoder.feed(b"\ndata: next\n\n") == [("message", "next")]
-
-
-def httpx_sse_events(raw: bytes) -> list[tuple[str, str]]:
-    """What httpx-sse (the client's parser) makes of the same bytes."""
-    lines = HttpxLineDecoder()
-    events = HttpxSSEDecoder()
-    text = raw.decode("utf-8", errors="replace")
-    out = []
-    for line in [*lines.decode(text), *lines.flush()] if text else []:
-        sse = events.decode(line)
-        if sse is not None:
-            out.append((sse.event, sse.data))
-    return out
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [p.values[0] for p in DECODER_CASES if p.id != "leading-bom"]
-    + [sample_stream("\n"), sample_stream("\r\n"), sample_stream("\r")],
-    ids=[str(p.id) for p in DECODER_CASES if p.id != "leading-bom"]
-    + ["sample-lf", "sample-crlf", "sample-cr"],
-)
-def test_decoder_agrees_with_httpx_sse(raw: bytes) -> None:
-    ours = [pair for pair in decode_all(raw) if pair != ("comment", "")]
-    assert ours == httpx_sse_events(raw)
