@@ -36,6 +36,7 @@ from bot.nemo.errors import (
     RenderFailed,
     ServiceTimeout,
     ServiceUnavailable,
+    TokenRefused,
 )
 from bot.nemo.models import RenderJob, RenderStatus
 
@@ -232,7 +233,10 @@ class RenderManager:
                 if isinstance(exc, RateLimited):
                     delay = max(delay, self._timings.rate_limit_wait(exc.retry_after))
                 if errors_in_row >= MAX_POLL_ERRORS_IN_A_ROW:
-                    await self._fail(render, wording, wording.render_unreachable(), "gave_up")
+                    message = wording.render_unreachable()
+                    if isinstance(exc, TokenRefused):  # not unreachable: say what it is
+                        message = await self._explain(exc, wording)
+                    await self._fail(render, wording, message, "gave_up")
                     return
                 continue
             errors_in_row = 0

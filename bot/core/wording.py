@@ -28,6 +28,7 @@ from bot.nemo.errors import (
     SessionNotFound,
     StreamDropped,
     TokenInvalid,
+    TokenRefused,
     UnsupportedFile,
 )
 
@@ -172,6 +173,8 @@ class Wording:
         `anonymous` and `bind_url` matter for 2001 (no credits): anonymous users get the
         registration link (`registration_url`), registered ones are told to top up.
         """
+        if isinstance(err, TokenRefused):
+            return self._token_refused(err.retry_after)
         if isinstance(err, TokenInvalid) and not anonymous:
             return self._pick(
                 "🔑 NemoVideo rejected this bot's NEMO_TOKEN. The bot's operator needs to "
@@ -257,6 +260,30 @@ class Wording:
         return self._pick(
             "💳 You've used all your free credits. Register a NemoVideo account to get more.",
             "💳 免费积分已用完。注册 NemoVideo 账户即可获得更多积分。",
+        )
+
+    # ----- a refused token renewal (bot.nemo.auth) -----------------------------------------
+
+    def _token_refused(self, retry_after: float | None) -> str:
+        """NemoVideo would not renew the free token: not "busy", and waiting minutes won't help."""
+        if retry_after is None:
+            when_en, when_zh = "for now", "暂时"
+        elif retry_after >= 2 * 86400:
+            days = round(retry_after / 86400)
+            when_en, when_zh = f"for about {days} days", f"大约 {days} 天内"
+        elif retry_after >= 2 * 3600:
+            hours = round(retry_after / 3600)
+            when_en, when_zh = f"for about {hours} hours", f"大约 {hours} 小时内"
+        else:
+            minutes = max(1, math.ceil(retry_after / 60))
+            when_en, when_zh = f"for about {minutes} min", f"大约 {minutes} 分钟内"
+        return self._pick(
+            f"🔑 NemoVideo won't renew this bot's free access {when_en} (it gives one per "
+            "install per 7 days), so your video is on hold. The bot's operator can fix it "
+            "now by setting NEMO_TOKEN to a registered NemoVideo account's token.",
+            f"🔑 NemoVideo {when_zh}不会为本机器人续发免费访问令牌（每个安装每 7 天只发一个），"
+            "你的视频暂时无法继续处理。管理员可以把 NEMO_TOKEN 设为已注册 NemoVideo 账户的令牌，"
+            "立即恢复。",
         )
 
     # ----- uploads -------------------------------------------------------------------------

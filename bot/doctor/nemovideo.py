@@ -9,7 +9,7 @@ from bot.core.store import Store
 from bot.doctor.report import Check
 from bot.nemo.auth import CredentialStore, MemoryCredentialStore, TokenSource
 from bot.nemo.client import NemoClient
-from bot.nemo.errors import NemoError, RateLimited, ServiceUnavailable, TokenInvalid
+from bot.nemo.errors import NemoError, ServiceUnavailable, TokenInvalid, TokenRefused
 from bot.runtime import attribution_from
 from bot.settings import DEFAULT_NEMO_API_URL, Settings
 
@@ -87,7 +87,7 @@ def _nemo_failure(settings: Settings, exc: NemoError) -> Check:
             f"{url} rejected the free anonymous token, even a new one (code {exc.code})",
             f"set NEMO_TOKEN to a token from your account at {settings.nemo_web_url}",
         )
-    if isinstance(exc, RateLimited) and settings.nemo_token is None:
+    if isinstance(exc, TokenRefused):
         return Check(
             "NemoVideo",
             "fail",

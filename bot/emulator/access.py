@@ -59,6 +59,9 @@ def authenticate(request: web.Request) -> Token:
     token = state.lookup_token(value)
     if token is None:
         raise business_error(1001, mode, "Invalid token")
+    if state.faults.take("token_rejected"):
+        # A 1001 although the token is still valid: a new one is then refused (429).
+        raise business_error(1001, mode, "Invalid token")
     if state.faults.take("expired_token"):
         # One request fails, and renewing is allowed (no 429), as after a real expiry.
         token.renewable = True

@@ -7,6 +7,7 @@ Each handler checks what the real backend would check, in the same order, and le
 from __future__ import annotations
 
 import logging
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,8 +44,9 @@ async def anonymous_token(request: web.Request) -> web.Response:
     client_id = request.headers.get("X-Client-Id", "").strip()
     if not client_id or len(client_id) > MAX_CLIENT_ID_CHARS:
         raise missing_client_id()
-    if state.valid_token_for_client(client_id) is not None:
-        raise rate_limited()
+    valid = state.valid_token_for_client(client_id)
+    if valid is not None:  # one token per client id until it expires: say how long that is
+        raise rate_limited(max(1, math.ceil((valid.expires_at or 0) - state.clock())))
     token = state.issue_anonymous_token(client_id)
     expires = datetime.fromtimestamp(token.expires_at or 0, UTC)
     return gateway_ok(

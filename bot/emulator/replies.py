@@ -69,11 +69,11 @@ def export_blocked() -> ApiError:
     return ApiError(402, {"code": 402, "message": "Export not available on free plan"})
 
 
-def rate_limited() -> ApiError:
+def rate_limited(seconds: int = RETRY_AFTER_SECONDS) -> ApiError:
     return ApiError(
         429,
-        {"code": 429, "message": "rate limited", "retry_after": RETRY_AFTER_SECONDS},
-        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        {"code": 429, "message": "rate limited", "retry_after": seconds},
+        {"Retry-After": str(seconds)},
     )
 
 

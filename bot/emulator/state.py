@@ -27,6 +27,7 @@ PENDING_SHARE = 0.15
 FAULT_NAMES = frozenset(
     {
         "expired_token",
+        "token_rejected",
         "session_missing",
         "no_credits",
         "unsupported_file",

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import SecretStr
 
-from bot.nemo.errors import TokenInvalid
+from bot.nemo.errors import NemoError, RateLimited, ServiceUnavailable, TokenInvalid, TokenRefused
 from bot.nemo.models import AnonymousToken
 from bot.nemo.transport import refusal
 
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: Renew this long before the stated expiry, so a turn never starts on a dying token.
 EXPIRY_MARGIN = timedelta(minutes=5)
+#: After a refusal that did not say how long it lasts, ask again no sooner than this.
+REFUSAL_MEMORY = timedelta(minutes=5)
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -140,6 +142,8 @@ class TokenSource:
         self._now = now
         self._lock = asyncio.Lock()
         self._cached: AnonymousToken | None = None
+        self._refusal: TokenRefused | None = None
+        self._refused_until = datetime.min.replace(tzinfo=UTC)
 
     def bind_fetcher(self, fetch_anonymous: FetchAnonymous) -> None:
         """Attach the fetch function once the client that owns it exists."""
@@ -186,16 +190,50 @@ class TokenSource:
         return token.expires_at is not None and token.expires_at - EXPIRY_MARGIN <= self._now()
 
     async def _fetch_new(self) -> AnonymousToken:
+        """A new anonymous token; TokenRefused when NemoVideo would not give one.
+
+        A refusal is remembered until it ends, so it is reported at once rather than asked
+        (and counted against the install) again; the old token is kept meanwhile.
+        """
         if self._fetch_anonymous is None:
             raise RuntimeError("TokenSource has no fetcher: call bind_fetcher() first")
+        now = self._now()
+        if self._refusal is not None and now < self._refused_until:
+            said = self._refusal.retry_after is not None
+            left = (self._refused_until - now).total_seconds() if said else None
+            raise TokenRefused(self._refusal.message, status=self._refusal.status, retry_after=left)
         client_id = await self._store.get_client_id(self._api_url)
         if client_id is None:
             client_id = str(uuid.uuid4())
             await self._store.save_client_id(self._api_url, client_id)
         log.info("requesting an anonymous token from %s", self._api_url)
-        token = await self._fetch_anonymous(client_id)
+        try:
+            token = await self._fetch_anonymous(client_id)
+        except ServiceUnavailable:
+            raise  # no answer is not a refusal
+        except NemoError as exc:
+            raise self._refused(exc, now) from exc
         await self._store.save_anonymous_token(self._api_url, token)
         return token
+
+    def _refused(self, exc: NemoError, now: datetime) -> TokenRefused:
+        seconds = exc.retry_after if isinstance(exc, RateLimited) else None
+        self._refused_until = now + (
+            timedelta(seconds=seconds) if seconds is not None else REFUSAL_MEMORY
+        )
+        self._refusal = TokenRefused(
+            f"{self._api_url} refused a new anonymous token ({exc!r})",
+            status=exc.status,
+            retry_after=seconds,
+        )
+        log.warning(
+            "%s refused a new anonymous token (HTTP %s, retry after %s s): set NEMO_TOKEN to "
+            "a registered account's token, or wait",
+            self._api_url,
+            exc.status,
+            "?" if seconds is None else round(seconds),
+        )
+        return self._refusal
 
 
 class TokenAuth(httpx.Auth):

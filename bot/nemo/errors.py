@@ -7,6 +7,7 @@ user reads live in `bot.core.wording`, never here.
 
     NemoError                      anything NemoVideo (or the way to it) refused
     ├── TokenInvalid               1001  bad or expired token      → new token, retry once
+    ├── TokenRefused                     no new anonymous token    → NEMO_TOKEN, or wait
     ├── SessionNotFound            1002  session is gone           → new session
     ├── InsufficientCredits        2001  no credits left           → register / top up
     ├── UnsupportedFile            4001  file type not accepted    → list the formats
@@ -41,6 +42,7 @@ __all__ = [
     "SessionNotFound",
     "StreamDropped",
     "TokenInvalid",
+    "TokenRefused",
     "UnexpectedResponse",
     "UnsupportedFile",
     "error_from_response",
@@ -66,6 +68,25 @@ class NemoError(Exception):
 
 class TokenInvalid(NemoError):
     """1001: the token is wrong or expired (anonymous tokens live 7 days)."""
+
+
+class TokenRefused(NemoError):
+    """NemoVideo would not issue a new anonymous token (one per client id per 7 days).
+
+    Not a passing rate limit: waiting minutes does not help. `retry_after` is how many
+    seconds until it may issue one, when it said; setting NEMO_TOKEN helps at once.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: int | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, code=code, status=status)
+        self.retry_after = retry_after
 
 
 class SessionNotFound(NemoError):

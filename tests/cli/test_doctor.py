@@ -469,3 +469,18 @@ async def test_python_m_bot_doctor_reports_a_healthy_setup_without_printing_toke
     assert marks(report, "settings", "database", "NemoVideo", "Discord") == "✓✓✓✓"
     assert "10,000 credits available" in report
     assert_no_secrets(report + errors, DISCORD_TOKEN, REGISTERED_NEMO_TOKEN)
+
+
+async def test_a_refused_free_token_renewal_says_what_the_operator_can_do(
+    fake: FakeDiscord, emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    settings = settings_for(fake, emulator, tmp_path, nemo_token=None)
+    assert (await doctor(settings))[0] == 0
+    emulator.set_fault("token_rejected")  # 1001 on a still-valid token; a new one is refused
+
+    code, report = await doctor(settings)
+
+    assert code == 1
+    nemo = row(report, "NemoVideo")
+    assert "will not give out another free anonymous token yet" in nemo
+    assert "set NEMO_TOKEN" in nemo

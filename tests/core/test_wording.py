@@ -27,6 +27,7 @@ from bot.nemo.errors import (
     SessionNotFound,
     StreamDropped,
     TokenInvalid,
+    TokenRefused,
     UnexpectedResponse,
     UnsupportedFile,
 )
@@ -354,3 +355,21 @@ def test_gui_translation_follows_the_phrase_not_the_conversation_language() -> N
 def test_text_without_gui_instructions_is_returned_unchanged() -> None:
     text = "I made a 15-second sunset clip with lo-fi music. Want a title?"
     assert translate_gui(text, "en") == text
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "must_say"),
+    [
+        (6.9 * 86400, "for about 7 days"),
+        (5 * 3600, "for about 5 hours"),
+        (90.0, "for about 2 min"),
+        (None, "for now"),
+    ],
+)
+def test_a_refused_token_renewal_says_what_it_is_and_what_the_operator_can_do(
+    retry_after: float | None, must_say: str
+) -> None:
+    text = EN.error(TokenRefused(status=429, retry_after=retry_after), anonymous=True)
+    assert must_say in text and "NEMO_TOKEN" in text
+    assert "busy" not in text and "retrying" not in text
+    assert CJK.search(ZH.error(TokenRefused(retry_after=retry_after), anonymous=True))

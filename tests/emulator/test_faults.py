@@ -178,6 +178,7 @@ async def test_request_log_keeps_the_last_200(emulator: RunningEmulator, api: Ap
 def test_every_contract_fault_name_is_known() -> None:
     assert {
         "expired_token",
+        "token_rejected",
         "session_missing",
         "no_credits",
         "unsupported_file",

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from bot.emulator import RunningEmulator
 from bot.nemo.auth import MemoryCredentialStore, TokenSource
 from bot.nemo.client import NemoClient
-from bot.nemo.errors import TokenInvalid
+from bot.nemo.errors import TokenInvalid, TokenRefused
 from bot.nemo.models import AnonymousToken
 from tests.nemo.conftest import TEST_ATTRIBUTION
 
@@ -162,3 +162,24 @@ async def test_renewing_a_static_token_is_refused() -> None:
 
     with pytest.raises(TokenInvalid):
         await tokens.renew("nmv_usr_x")
+
+
+async def test_a_refused_renewal_is_its_own_error_and_is_not_asked_again(
+    http: httpx.AsyncClient, store: MemoryCredentialStore, emulator: RunningEmulator
+) -> None:
+    tokens, client = bound(http, store)
+    await client.fetch_credits()
+    kept = await tokens.current()
+    # 1001 on a still-valid token: NemoVideo then refuses a new one for the rest of the week.
+    emulator.set_fault("token_rejected", times=2)
+
+    for _ in range(2):
+        with pytest.raises(TokenRefused) as caught:
+            await client.fetch_credits()
+        assert caught.value.status == 429
+        assert caught.value.retry_after is not None
+        assert 6.99 * 86400 < caught.value.retry_after <= 7 * 86400
+
+    assert emulator.state.counters.token_requests == 2  # asked once, then remembered
+    assert await tokens.current() == kept  # the old token is kept, and still works
+    await client.fetch_credits()
