@@ -22,6 +22,7 @@ from bot.core.store import Store
 from bot.core.timings import Timings
 from bot.nemo.auth import TokenSource
 from bot.nemo.client import Attribution, NemoClient
+from bot.nemo.downloads import Downloader, DownloadLimits, UrlPolicy
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,15 @@ def attribution_from(settings: Settings) -> Attribution:
     )
 
 
+def downloads_for(http: httpx.AsyncClient, settings: Settings) -> Downloader:
+    """Render downloads: the URL policy of this API, the configured cap and read timeout."""
+    return Downloader(http, UrlPolicy(str(http.base_url)), download_limits(settings))
+
+
+def download_limits(settings: Settings) -> DownloadLimits:
+    return DownloadLimits(settings.download_max_bytes, settings.download_read_timeout_seconds)
+
+
 @contextlib.asynccontextmanager
 async def open_services(
     settings: Settings,
@@ -68,7 +78,9 @@ async def open_services(
             headers={"User-Agent": f"nemobot/{__version__}"},
         ) as http:
             tokens = TokenSource(static_token=settings.nemo_token, store=store, api_url=url)
-            client = NemoClient(http, tokens, attribution_from(settings))
+            client = NemoClient(
+                http, tokens, attribution_from(settings), downloads_for(http, settings)
+            )
             tokens.bind_fetcher(client.fetch_anonymous_token)
             engine = Engine(
                 client=client,

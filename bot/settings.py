@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot import __version__
+from bot.nemo.downloads import DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_READ_TIMEOUT_SECONDS
 
 DEFAULT_NEMO_API_URL = "https://mega-api-prod.nemovideo.ai"
 DEFAULT_NEMO_WEB_URL = "https://nemovideo.com"
@@ -51,6 +52,10 @@ class Settings(BaseSettings):
     # Storage and output
     database_path: Path = Path("data/nemobot.sqlite3")
     download_dir: Path = Path("exports")
+
+    # Downloads (renders, attachments): the byte cap of each, and how long a read may stall
+    download_max_bytes: int = Field(default=DEFAULT_MAX_DOWNLOAD_BYTES, gt=0)
+    download_read_timeout_seconds: float = Field(default=DEFAULT_READ_TIMEOUT_SECONDS, gt=0)
 
     # Logs
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -27,6 +27,7 @@ from bot.core.store import Render, Store
 from bot.core.timings import Timings
 from bot.core.wording import Explain, Wording
 from bot.nemo.client import NemoClient
+from bot.nemo.downloads import DownloadTooLarge
 from bot.nemo.draft import Draft
 from bot.nemo.errors import (
     ExportBlocked,
@@ -310,11 +311,13 @@ class RenderManager:
         limit = await self._port.upload_limit_bytes(conversation)
         if job.size_bytes is None or job.size_bytes <= limit:
             with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
-                path = await self._client.download_render(
-                    job, Path(folder) / f"{render.render_id}.mp4"
-                )
-                size = path.stat().st_size
-                if size <= limit:
+                path = Path(folder) / f"{render.render_id}.mp4"
+                try:
+                    await self._client.download_render(job, path, max_bytes=limit)
+                    fits = True
+                except DownloadTooLarge:
+                    fits = False  # stopped at the limit: the link below instead
+                if fits:
                     await self._port.send_file(
                         conversation,
                         path,

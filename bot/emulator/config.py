@@ -55,6 +55,9 @@ class EmulatorConfig:
     """Render poll response shape (nemovideo-api.md §9.2)."""
     large_render: bool = False
     """Renders a big MP4 (> 10 MiB), to exercise delivery by link."""
+    output_url: str | None = None
+    """The `outputUrl` a finished render names instead of this server's own `/files/`
+    link (e.g. `file:///etc/passwd`, or another service), to test what the bot fetches."""
     require_attribution: bool = True
     """Render submit answers HTTP 402 when an X-Skill-* header is missing."""
     business_status: BusinessStatus = "http200"

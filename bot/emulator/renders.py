@@ -4,11 +4,14 @@ A submitted render gets a background task that encodes a real MP4 (see `media`);
 status is then a function of time: pending, processing with rising progress, and
 completed once `render_seconds` have passed and the file exists. `outputUrl` points at
 this server's `/files/<id>.mp4`, built from the request's own host, so it works on any
-port.
+port (or at `config.output_url`, to test a hostile link). The faults `unsized_download`
+(no Content-Length) and `stalled_download` (a few bytes, then silence until the client
+hangs up) apply to both ways of fetching the file.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from pathlib import Path
@@ -27,9 +30,16 @@ log = logging.getLogger(__name__)
 
 ATTRIBUTION_HEADERS = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
 SLOW_RENDER_FACTOR = 10
+#: A stalled download sends this much, then nothing (until the client hangs up).
+STALL_AFTER_BYTES = 1024
+#: A stalled download gives up waiting for the client to hang up after this long.
+STALL_MAX_SECONDS = 60.0
 
 
 def _public_url(request: web.Request, render: Render) -> str:
+    configured = state_of(request).config.output_url
+    if configured is not None:
+        return configured
     return f"{request.scheme}://{request.host}/files/{quote(render.render_id, safe='')}.mp4"
 
 
@@ -155,30 +165,62 @@ async def cancel_render(request: web.Request) -> web.Response:
     return render_ok({"id": render.render_id, "status": "failed", "error": "Render cancelled"})
 
 
-def _file_response(render: Render, now: float) -> web.FileResponse:
-    status, _, _ = render.status_at(now)
+async def _file_response(request: web.Request, render: Render) -> web.StreamResponse:
+    state = state_of(request)
+    status, _, _ = render.status_at(state.clock())
     if status != "completed" or render.path is None:
         raise render_error(404, f"render is {status}, no file yet")
-    return web.FileResponse(
-        render.path,
-        headers={
-            "Content-Type": "video/mp4",
-            "Content-Disposition": f'attachment; filename="{quote(render.render_id)}.mp4"',
-        },
-    )
+    headers = {
+        "Content-Type": "video/mp4",
+        "Content-Disposition": f'attachment; filename="{quote(render.render_id)}.mp4"',
+    }
+    if state.faults.take("stalled_download"):
+        return await _stalled(request, render.path, headers)
+    if state.faults.take("unsized_download"):
+        return await _unsized(request, render.path, headers)
+    return web.FileResponse(render.path, headers=headers)
 
 
-async def download_render(request: web.Request) -> web.FileResponse:
+async def _unsized(request: web.Request, path: Path, headers: dict[str, str]) -> web.StreamResponse:
+    """The file sent chunked: no Content-Length says how large it is."""
+    response = web.StreamResponse(headers=headers)
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    data = await asyncio.to_thread(path.read_bytes)
+    for start in range(0, len(data), 64 * 1024):
+        await response.write(data[start : start + 64 * 1024])
+    await response.write_eof()
+    return response
+
+
+async def _stalled(request: web.Request, path: Path, headers: dict[str, str]) -> web.StreamResponse:
+    """The start of the file, then silence until the client hangs up."""
+    response = web.StreamResponse(headers=headers)
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    data = await asyncio.to_thread(path.read_bytes)
+    await response.write(data[:STALL_AFTER_BYTES])
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STALL_MAX_SECONDS
+    while loop.time() < deadline:
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            break
+        await asyncio.sleep(0.05)
+    return response
+
+
+async def download_render(request: web.Request) -> web.StreamResponse:
     """`GET /api/render/proxy/{id}/download`: the MP4 itself (authenticated)."""
     render = _render_of(request, authenticate(request).user)
-    return _file_response(render, state_of(request).clock())
+    return await _file_response(request, render)
 
 
-async def public_file(request: web.Request) -> web.FileResponse:
+async def public_file(request: web.Request) -> web.StreamResponse:
     """`GET /files/{id}.mp4`: the CDN copy behind `outputUrl` (no authentication)."""
     state = state_of(request)
     name = request.match_info["name"]
     render = state.renders.get(name.removesuffix(".mp4")) if name.endswith(".mp4") else None
     if render is None:
         raise render_error(404, "file not found")
-    return _file_response(render, state.clock())
+    return await _file_response(request, render)

@@ -43,6 +43,8 @@ FAULT_NAMES = frozenset(
         "slow_render",
         "duplicate_render_id",
         "server_error",
+        "unsized_download",
+        "stalled_download",
     }
 )
 

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import mimetypes
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +23,7 @@ import httpx
 from httpx_sse import EventSource, aconnect_sse
 
 from bot.nemo.auth import TokenAuth, TokenProvider, normalise_api_url
+from bot.nemo.downloads import Downloader, DownloadTooLarge, UrlPolicy
 from bot.nemo.draft import Draft
 from bot.nemo.errors import (
     MissingClientId,
@@ -43,7 +44,7 @@ from bot.nemo.models import (
     UploadedFile,
 )
 from bot.nemo.multipart import CHUNK_BYTES, FilePart, MultipartBody, file_chunks
-from bot.nemo.transport import decode_body, refusal, save_body, transport_error
+from bot.nemo.transport import decode_body, refusal, transport_error
 from bot.nemo.wire import (
     parse_anonymous_token,
     parse_credits,
@@ -60,7 +61,6 @@ STREAM_TIMEOUT_SECONDS = 900.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 #: After a large upload the backend may probe the file before it answers.
 UPLOAD_READ_TIMEOUT_SECONDS = 300.0
-DOWNLOAD_READ_TIMEOUT_SECONDS = 60.0
 
 APP_NAME = "nemo_agent"
 DEFAULT_RENDER_OUTPUT: dict[str, Any] = {"format": "mp4", "quality": "high", "resolution": "1080p"}
@@ -70,9 +70,6 @@ _STREAM_TIMEOUT = httpx.Timeout(
 )
 _UPLOAD_TIMEOUT = httpx.Timeout(
     connect=CONNECT_TIMEOUT_SECONDS, read=UPLOAD_READ_TIMEOUT_SECONDS, write=60.0, pool=10.0
-)
-_DOWNLOAD_TIMEOUT = httpx.Timeout(
-    connect=CONNECT_TIMEOUT_SECONDS, read=DOWNLOAD_READ_TIMEOUT_SECONDS, write=30.0, pool=10.0
 )
 
 
@@ -113,10 +110,18 @@ def _segment(value: str) -> str:
 
 
 class NemoClient:
-    """Talks to NemoVideo over an `httpx.AsyncClient` whose base_url is NEMO_API_URL."""
+    """Talks to NemoVideo over an `httpx.AsyncClient` whose base_url is NEMO_API_URL.
+
+    Renders are downloaded through `downloads` (by default: the URL policy for this API
+    and the default byte cap and read timeout).
+    """
 
     def __init__(
-        self, http: httpx.AsyncClient, tokens: TokenProvider, attribution: Attribution
+        self,
+        http: httpx.AsyncClient,
+        tokens: TokenProvider,
+        attribution: Attribution,
+        downloads: Downloader | None = None,
     ) -> None:
         if normalise_api_url(str(http.base_url)) != tokens.api_url:
             raise ValueError(
@@ -127,6 +132,7 @@ class NemoClient:
         self._auth = TokenAuth(tokens)
         self._auth_no_replay = TokenAuth(tokens, replay=False)
         self._attribution = attribution
+        self._downloads = downloads or Downloader(http, UrlPolicy(str(http.base_url)))
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -353,7 +359,10 @@ class NemoClient:
         return parse_render_job(body, render_id)
 
     async def fetch_render(self, render_id: str) -> RenderJob:
-        """The job as the poll endpoint describes it; a failed job is returned, not raised."""
+        """The job as the poll endpoint describes it; a failed job is returned, not raised.
+
+        An output URL the URL policy refuses is dropped (None): it is never fetched or shown.
+        """
         try:
             body = await self._call("GET", f"/api/render/proxy/lambda/{_segment(render_id)}")
         except SessionNotFound as exc:
@@ -361,54 +370,47 @@ class NemoClient:
                 raise
             # An HTTP 404 here means the render id is unknown, not the session.
             raise RenderFailed(exc.message or "render not found", status=exc.status) from exc
-        return parse_render_job(body, render_id)
+        job = parse_render_job(body, render_id)
+        return replace(job, output_url=await self._downloads.policy.shown(job.output_url))
 
     async def cancel_render(self, render_id: str) -> None:
         """Stop a pending render; one that already finished is refused (UnexpectedResponse)."""
         await self._call("POST", f"/api/render/proxy/lambda/{_segment(render_id)}/cancel")
 
-    async def download_render(self, job: RenderJob, destination: Path) -> Path:
-        """Save the rendered video at `destination`, streamed to disk.
+    async def download_render(
+        self, job: RenderJob, destination: Path, *, max_bytes: int | None = None
+    ) -> Path:
+        """Save the rendered video at `destination`, streamed to disk, at most `max_bytes`
+        (and the downloader's cap): a larger one raises DownloadTooLarge.
 
         The output URL is tried first (a public CDN link: no token goes there unless it is
-        on the API host); when it fails, the API's own download endpoint is used.
+        on the API host); when it fails or is refused, the API's own download endpoint.
         """
         fallback = f"/api/render/proxy/{_segment(job.render_id)}/download"
         if job.output_url:
             try:
-                return await self._download(job.output_url, destination)
-            except TokenInvalid:
-                raise  # already renewed once: the fallback would be refused the same way
+                return await self._download(job.output_url, destination, max_bytes)
+            except (TokenInvalid, DownloadTooLarge):
+                raise  # the fallback would be refused the same way, or is the same file
             except NemoError as exc:
                 log.warning(
                     "render %s: output URL failed (%s); trying the download endpoint",
                     job.render_id,
                     type(exc).__name__,
                 )
-        return await self._download(fallback, destination)
+        return await self._download(fallback, destination, max_bytes)
 
-    def _on_api_host(self, url: str) -> bool:
-        target = httpx.URL(url)
-        if not target.is_absolute_url:
-            return True
-        base = self._http.base_url
-        return (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port)
-
-    async def _download(self, url: str, destination: Path) -> Path:
-        on_api = self._on_api_host(url)
+    async def _download(self, url: str, destination: Path, max_bytes: int | None) -> Path:
+        policy = self._downloads.policy
+        on_api = policy.is_api_origin(policy.absolute(url))
         headers = self._attribution.headers() if on_api else {}
         try:
-            async with self._http.stream(
-                "GET",
-                url,
-                headers=headers,
-                auth=self._auth,  # adds the token on the API host only
-                timeout=_DOWNLOAD_TIMEOUT,
-                follow_redirects=True,
+            async with self._downloads.stream(
+                url, api_headers=headers, api_auth=self._auth  # the token on the API only
             ) as response:
                 error = await self._download_refusal(response, on_api=on_api)
                 if error is None:
-                    await save_body(response, destination)
+                    await self._downloads.save(response, destination, max_bytes=max_bytes)
                     return destination
         except httpx.HTTPError as exc:
             raise transport_error(exc) from exc

@@ -1,19 +1,15 @@
-"""HTTP-level helpers for NemoClient: reading bodies, naming failures, saving bytes.
+"""HTTP-level helpers for NemoClient: reading bodies, naming failures.
 
 Kept apart from the endpoint methods so `client.py` reads as the list of endpoints.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-from pathlib import Path
 
 import httpx
 
 from bot.nemo.errors import NemoError, ServiceTimeout, ServiceUnavailable, error_from_response
-from bot.nemo.multipart import CHUNK_BYTES
 
 
 def transport_error(exc: httpx.HTTPError) -> ServiceUnavailable:
@@ -38,19 +34,4 @@ def refusal(response: httpx.Response) -> NemoError | None:
     return error_from_response(response.status_code, decode_body(response), response.headers)
 
 
-async def save_body(response: httpx.Response, destination: Path) -> None:
-    """Write the body to `<destination>.part`, then move it into place."""
-    await asyncio.to_thread(destination.parent.mkdir, parents=True, exist_ok=True)
-    partial = destination.with_name(destination.name + ".part")
-    handle = await asyncio.to_thread(partial.open, "wb")
-    try:
-        async for chunk in response.aiter_bytes(CHUNK_BYTES):
-            await asyncio.to_thread(handle.write, chunk)
-    except BaseException:
-        await asyncio.to_thread(handle.close)
-        with contextlib.suppress(OSError):
-            await asyncio.to_thread(partial.unlink)
-        raise
-    await asyncio.to_thread(handle.close)
-    await asyncio.to_thread(partial.replace, destination)
 

@@ -194,4 +194,6 @@ def test_every_contract_fault_name_is_known() -> None:
         "slow_render",
         "duplicate_render_id",
         "server_error",
+        "unsized_download",
+        "stalled_download",
     } == FAULT_NAMES

@@ -298,3 +298,44 @@ async def test_stopping_during_a_render_still_removes_the_folder() -> None:
         await api.submit_render("render_cut", DRAFT)
 
     assert not emulator.workdir.exists()
+
+
+async def test_output_url_knob_names_another_link() -> None:
+    async with serve(render_seconds=0.0, output_url="file:///etc/passwd") as (emulator, http):
+        api = await anonymous_api(http)
+        await api.submit_render("render_odd", DRAFT)
+        await media_ready(emulator, "render_odd")
+        data = (await api.poll("render_odd"))["data"]
+
+    assert data["outputUrl"] == "file:///etc/passwd"
+
+
+async def test_unsized_download_fault_sends_the_file_without_a_length() -> None:
+    async with serve(render_seconds=0.0) as (emulator, http):
+        api = await anonymous_api(http)
+        await api.submit_render("render_chunked", DRAFT)
+        await media_ready(emulator, "render_chunked")
+        data = (await api.poll("render_chunked"))["data"]
+        emulator.set_fault("unsized_download")
+        unsized = await http.get(data["outputUrl"])
+        sized = await http.get(data["outputUrl"])
+
+    assert "content-length" not in unsized.headers
+    assert unsized.headers["transfer-encoding"] == "chunked"
+    assert unsized.content == sized.content and len(unsized.content) == data["size"]
+
+
+async def test_stalled_download_fault_sends_a_little_then_nothing() -> None:
+    async with serve(render_seconds=0.0) as (emulator, http):
+        api = await anonymous_api(http)
+        await api.submit_render("render_stuck", DRAFT)
+        await media_ready(emulator, "render_stuck")
+        data = (await api.poll("render_stuck"))["data"]
+        emulator.set_fault("stalled_download")
+        received = b""
+        with pytest.raises(httpx.ReadTimeout):
+            async with http.stream("GET", data["outputUrl"], timeout=0.3) as response:
+                async for chunk in response.aiter_bytes():
+                    received += chunk
+
+    assert received[4:8] == b"ftyp" and 0 < len(received) < data["size"]

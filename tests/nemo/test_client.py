@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from bot.emulator import RunningEmulator, run_emulator
 from bot.nemo.auth import MemoryCredentialStore, TokenSource
 from bot.nemo.client import STREAM_TIMEOUT_SECONDS, Attribution, NemoClient, UploadSource
+from bot.nemo.downloads import Downloader, UrlPolicy
 from bot.nemo.draft import Draft
 from bot.nemo.errors import (
     ExportBlocked,
@@ -876,20 +877,29 @@ async def test_download_falls_back_to_the_api_when_the_url_fails(
 
 
 async def test_output_url_on_another_host_gets_no_token(
-    client: NemoClient, tmp_path: Path
+    http: httpx.AsyncClient, tokens: TokenSource, emulator: RunningEmulator, tmp_path: Path
 ) -> None:
+    async def cdn_is_the_api_host(host: str, port: int) -> list[str]:
+        assert host == "cdn.test"
+        return ["127.0.0.1"]
+
+    policy = UrlPolicy(emulator.url, resolve=cdn_is_the_api_host)
+    client = NemoClient(http, tokens, TEST_ATTRIBUTION, Downloader(http, policy))
+    tokens.bind_fetcher(client.fetch_anonymous_token)
     session, draft = await generated(client)
     await client.submit_render("render_cdn", session.session_id, draft)
     job = await finished(client, "render_cdn")
+    port = httpx.URL(emulator.url).port
+    foreign = RenderJob(
+        job.render_id, job.status, 100, output_url=f"http://cdn.test:{port}/files/render_cdn.mp4"
+    )
 
-    async with run_emulator(fast_config()) as cdn:
-        foreign = RenderJob(job.render_id, job.status, 100, output_url=f"{cdn.url}/files/x.mp4")
-        await client.download_render(foreign, tmp_path / "cdn.mp4")
-        cdn_requests = list(cdn.state.requests)
+    await client.download_render(foreign, tmp_path / "cdn.mp4")
 
-    assert [(r.path, r.authorization) for r in cdn_requests] == [("/files/x.mp4", False)]
-    assert cdn_requests[0].headers == dict.fromkeys(TEST_ATTRIBUTION.headers())
-    assert (tmp_path / "cdn.mp4").read_bytes()[4:8] == b"ftyp"  # from the fallback
+    last = emulator.state.requests[-1]
+    assert (last.path, last.authorization) == ("/files/render_cdn.mp4", False)
+    assert last.headers == dict.fromkeys(TEST_ATTRIBUTION.headers())
+    assert (tmp_path / "cdn.mp4").read_bytes()[4:8] == b"ftyp"
 
 
 async def test_download_of_unfinished_render_fails_without_a_file(
