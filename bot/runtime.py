@@ -89,7 +89,9 @@ async def open_services(
                 port=port,
                 web_url=settings.nemo_web_url,
                 timings=timings,
-                limits=EngineLimits(settings.max_turns_per_user_per_day),
+                limits=EngineLimits(
+                    settings.max_turns_per_user_per_day, settings.download_max_bytes
+                ),
             )
             try:
                 yield Services(settings, store, tokens, client, engine)

@@ -10,6 +10,7 @@ background (`NemoBot.spawn`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -42,6 +43,8 @@ MAX_THREAD_NAME_CHARS = 100
 STARTER_EXCERPT_CHARS = 200
 #: Threads hide after a day without activity (sending in one brings it back).
 THREAD_AUTO_ARCHIVE_MINUTES: Literal[1440] = 1440
+#: How long Discord's CDN may take to accept the connection for an attachment.
+ATTACHMENT_CONNECT_SECONDS = 10.0
 #: Message kinds people write; joins, pins, thread-created notices and the like are not turns.
 USER_MESSAGE_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
 
@@ -67,20 +70,27 @@ def without_mention(content: str, user_id: int) -> str:
 
 
 def incoming_attachment(
-    item: discord.Attachment, session: aiohttp.ClientSession | None
+    item: discord.Attachment, session: aiohttp.ClientSession | None, read_timeout_seconds: float
 ) -> Attachment:
     """A Discord attachment as the engine sees it: declared name and size, bytes on demand.
 
     With a CDN session the bytes are streamed in blocks (a 200 MB clip never sits in
-    memory); without one they are read through discord.py.
+    memory), and a CDN that does not connect in ATTACHMENT_CONNECT_SECONDS or goes silent
+    for `read_timeout_seconds` is given up on; without a session they are read through
+    discord.py, within `read_timeout_seconds`.
     """
+    timeout = aiohttp.ClientTimeout(
+        total=None, sock_connect=ATTACHMENT_CONNECT_SECONDS, sock_read=read_timeout_seconds
+    )
 
     async def chunks() -> AsyncIterator[bytes]:
         try:
             if session is None:
-                yield await item.read()
+                async with asyncio.timeout(read_timeout_seconds):
+                    data = await item.read()
+                yield data
                 return
-            async with session.get(item.url) as response:
+            async with session.get(item.url, timeout=timeout) as response:
                 response.raise_for_status()
                 async for block in response.content.iter_chunked(CHUNK_BYTES):
                     yield block
@@ -107,7 +117,8 @@ class Studio(commands.Cog):
     # ----- helpers -------------------------------------------------------------------
 
     def _attachments(self, items: Sequence[discord.Attachment]) -> list[Attachment]:
-        return [incoming_attachment(item, self.bot.cdn_session) for item in items]
+        read_timeout = self.bot.settings.download_read_timeout_seconds
+        return [incoming_attachment(item, self.bot.cdn_session, read_timeout) for item in items]
 
     async def _begin(
         self,

@@ -21,8 +21,6 @@ from bot.core.intents import Intent, is_upload_word, route
 from bot.core.live import LiveReply, live_status
 from bot.core.port import (
     Action,
-    Attachment,
-    AttachmentUnavailable,
     ChatPort,
     IncomingMessage,
 )
@@ -30,10 +28,11 @@ from bot.core.records import Language, TurnStatus
 from bot.core.renders import RenderManager
 from bot.core.store import Conversation, Store, Turn, fingerprint_state
 from bot.core.timings import Timings
-from bot.core.uploads import UploadChecker
+from bot.core.uploads import MAX_UPLOAD_BYTES, StagedFile, UploadChecker
 from bot.core.wording import Wording, registration_url
 from bot.nemo.auth import TokenSource
 from bot.nemo.client import NemoClient
+from bot.nemo.downloads import DEFAULT_MAX_DOWNLOAD_BYTES
 from bot.nemo.draft import Draft, timeline_summary
 from bot.nemo.errors import InsufficientCredits, NemoError, RateLimited, SessionNotFound
 from bot.nemo.models import SessionState
@@ -48,6 +47,8 @@ class EngineLimits:
     """Spend control for shared credits (0 = unlimited)."""
 
     max_turns_per_user_per_day: int = 0
+    #: The byte cap of every download (DOWNLOAD_MAX_BYTES): attachments over it are refused.
+    download_max_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ class Engine:
         self._tasks: set[asyncio.Task[None]] = set()
         #: Turns this process is running: never mistaken for ones a restart cut off.
         self._live_turns: set[int] = set()
-        self._uploads = UploadChecker()
+        self._uploads = UploadChecker(min(MAX_UPLOAD_BYTES, self._limits.download_max_bytes))
         self._turns = TurnRunner(client, port, self._timings, self.explain)
         self.renders = RenderManager(
             client,
@@ -190,8 +191,14 @@ class Engine:
             if not message.attachments:
                 await self._port.send(key, wording.upload_how())
                 return
-            async with self._turn_lock(key, wording):
-                uploaded = await self._upload(key, message.attachments, wording)
+            # Read from the platform before the lock: a slow download holds up no one else.
+            async with self._uploads.staged(message.attachments, wording) as staged:
+                for refusal in staged.refusals:
+                    await self._port.send(key, refusal)
+                uploaded = False
+                if staged.files:
+                    async with self._turn_lock(key, wording):
+                        uploaded = await self._upload(key, staged.files, wording)
             if not uploaded or not text or is_upload_word(text):
                 return  # nothing more than the files, or "upload this"
             intent = route(text)  # words sent with the files: "status", or an edit
@@ -325,34 +332,23 @@ class Engine:
         return True
 
     async def _upload(
-        self, conversation: str, attachments: Sequence[Attachment], wording: Wording
+        self, conversation: str, staged: Sequence[StagedFile], wording: Wording
     ) -> bool:
-        """Upload what passes the checks; True when at least one file went through."""
-        accepted, refusals = self._uploads.check(attachments, wording)
-        for refusal in refusals:
-            await self._port.send(conversation, refusal)
-        if not accepted:
-            return False
+        """Upload the files read from the platform; True when at least one went through."""
         try:
             files = await self._with_session(
                 conversation,
                 wording,
-                lambda session: self._client.upload_files(
-                    session, [self._uploads.source(a) for a in accepted]
-                ),
+                lambda session: self._client.upload_files(session, [f.source() for f in staged]),
             )
         except NemoError as exc:
             await self._port.send(conversation, await self.explain(exc, wording))
-            return False
-        except AttachmentUnavailable as exc:
-            log.warning("attachment could not be read from the platform in %s", conversation)
-            await self._port.send(conversation, wording.attachment_unavailable(exc.filename))
             return False
         for item in files:
             await self._store.add_upload(
                 conversation,
                 filename=item.filename,
-                size_bytes=next((a.size_bytes for a in accepted if a.filename == item.filename), 0),
+                size_bytes=next((f.size_bytes for f in staged if f.filename == item.filename), 0),
                 file_type=item.file_type,
                 cdn_url=item.cdn_url,
             )

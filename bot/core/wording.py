@@ -302,6 +302,13 @@ class Wording:
             f"📎 无法使用 “{name}”。支持的格式：{_FORMATS}。",
         )
 
+    def upload_empty(self, name: str) -> str:
+        return self._pick(
+            f"📎 “{name}” is empty (0 bytes), so there is nothing to use. Check the file and "
+            "send it again.",
+            f"📎 “{name}” 是空文件（0 字节），无法使用。请检查文件后重新发送。",
+        )
+
     def attachment_unavailable(self, name: str) -> str:
         return self._pick(
             f"📎 I couldn't fetch “{name}” from the chat — please attach it again.",

@@ -57,6 +57,7 @@ def _sentences(wording: Wording) -> dict[str, str]:
         "upload_too_large": ("big.mov", 300 * 1024 * 1024, 200 * 1024 * 1024),
         "upload_unsupported": ("notes.exe",),
         "attachment_unavailable": ("clip.mp4",),
+        "upload_empty": ("blank.png",),
         "uploaded": (["a.mp4", "b.png"],),
         "render_progress": (40,),
         "render_done_link": ("https://cdn.example/x.mp4",),

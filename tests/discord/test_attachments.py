@@ -113,3 +113,26 @@ async def test_the_video_command_uploads_its_attachment_before_the_first_turn(
     assert world.emulator.state.counters.turns == 1
     contents = [m.content for m in world.bot_messages(thread)]
     assert any("Uploaded logo.png" in text for text in contents)
+
+
+async def test_an_empty_file_is_refused_without_losing_the_rest_of_the_message(
+    studio: WorldFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = await studio()
+    thread = await start_video(world, SUNSET)
+    turns_before = world.emulator.state.counters.turns
+    reads = count_cdn_reads(world, monkeypatch)
+
+    await world.alice.send(
+        thread,
+        "use the logo as the intro",
+        attachments=[("blank.png", b""), ("logo.png", PNG)],
+    )
+
+    contents = [m.content for m in world.bot_messages(thread)]
+    assert "“blank.png” is empty (0 bytes)" in "\n".join(contents)
+    assert len(reads) == 1, "the empty file was refused by its declared size"
+    assert any("Uploaded logo.png" in text for text in contents)
+    assert world.emulator.state.counters.uploads == 1
+    assert world.emulator.state.counters.turns == turns_before + 1, "the words still went"
+

@@ -3,6 +3,7 @@ and the CDN that serves attachment bytes back."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from tests.fakediscord.server import FakeDiscord
 
 MAX_COMMANDS = 100
+STALL_AFTER_BYTES = 16
+STALL_MAX_POLLS = 3000
 
 
 async def get_current_user(fake: FakeDiscord, request: web.Request,
@@ -122,4 +125,19 @@ async def get_attachment(fake: FakeDiscord, request: web.Request,
     attachment = fake.state.attachments.get(int(request.match_info["attachment_id"]))
     if attachment is None or attachment.filename != request.match_info["filename"]:
         return web.Response(status=404, text="Not Found")
+    if attachment.filename in fake.state.stalled_attachments:
+        return await _stalled(request, attachment.data, attachment.content_type)
     return web.Response(body=attachment.data, content_type=attachment.content_type)
+
+
+async def _stalled(request: web.Request, data: bytes, content_type: str) -> web.StreamResponse:
+    """The first bytes of `data`, then silence until the client hangs up (a minute at most)."""
+    response = web.StreamResponse(headers={"Content-Type": content_type,
+                                           "Content-Length": str(len(data))})
+    await response.prepare(request)
+    await response.write(data[:STALL_AFTER_BYTES])
+    for _ in range(STALL_MAX_POLLS):
+        if request.transport is None or request.transport.is_closing():
+            break
+        await asyncio.sleep(0.02)
+    return response

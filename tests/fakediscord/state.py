@@ -169,6 +169,8 @@ class DiscordState:
     channel_message_ids: dict[int, list[int]] = field(default_factory=dict)
     message_born: dict[int, float] = field(default_factory=dict)  # time.monotonic() at creation
     attachments: dict[int, Attachment] = field(default_factory=dict)
+    #: Attachment file names whose CDN download sends a few bytes, then stalls.
+    stalled_attachments: set[str] = field(default_factory=set)
     global_commands: list[JSON] = field(default_factory=list)
     guild_commands: dict[int, list[JSON]] = field(default_factory=dict)
     joined_at: str = field(default_factory=iso_now)
