@@ -41,6 +41,8 @@ DEFAULT_MAX_DOWNLOAD_BYTES = 210 * 1024 * 1024
 DEFAULT_READ_TIMEOUT_SECONDS = 20.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 MAX_REDIRECTS = 5
+#: A refusal (an error status, or JSON where a file was expected) is read up to this much.
+MAX_REFUSAL_BYTES = 64 * 1024
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 #: `(host, port)` → the IP addresses the host resolves to.
@@ -194,6 +196,29 @@ class DownloadLimits:
     read_timeout_seconds: float = DEFAULT_READ_TIMEOUT_SECONDS
 
 
+def _is_file(response: httpx.Response) -> bool:
+    return response.is_success and "json" not in response.headers.get("content-type", "")
+
+
+async def _refusal(response: httpx.Response) -> httpx.Response:
+    """`response` with its body read, at most MAX_REFUSAL_BYTES of it."""
+    body = b""
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_REFUSAL_BYTES:
+            raise UnexpectedResponse(
+                f"a refusal longer than {MAX_REFUSAL_BYTES} bytes", status=response.status_code
+            )
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    return httpx.Response(
+        response.status_code, headers=headers, content=body, request=response.request
+    )
+
+
 class Downloader:
     """Fetches URLs that passed `UrlPolicy`, hop by hop, and saves bodies within a cap."""
 
@@ -220,10 +245,10 @@ class Downloader:
     ) -> AsyncIterator[httpx.Response]:
         """GET `url`; the first response that is not a redirect, body not yet read.
 
-        `api_headers` and `api_auth` go only with hops on the API's origin.
-
-        Raises UrlRefused for a URL or redirect the policy refuses, or after MAX_REDIRECTS;
-        httpx errors pass through.
+        `api_headers` and `api_auth` go only with hops on the API's origin. A refusal
+        (error status or JSON) comes already read, and only up to MAX_REFUSAL_BYTES: a
+        longer one raises UnexpectedResponse. Raises UrlRefused for a URL or redirect the
+        policy refuses, or after MAX_REDIRECTS; httpx errors pass through.
         """
         hop = await self.policy.check(url)
         for _ in range(MAX_REDIRECTS + 1):
@@ -236,7 +261,7 @@ class Downloader:
             try:
                 location = response.headers.get("location") if response.is_redirect else None
                 if location is None:
-                    yield response
+                    yield response if _is_file(response) else await _refusal(response)
                     return
             finally:
                 await response.aclose()

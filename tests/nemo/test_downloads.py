@@ -25,6 +25,7 @@ from bot.nemo.downloads import (
     UrlPolicy,
     UrlRefused,
 )
+from bot.nemo.errors import UnexpectedResponse
 
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + bytes(20_000)
 PUBLIC_IP = "93.184.216.34"
@@ -107,6 +108,19 @@ async def servers() -> AsyncIterator[Servers]:
             await asyncio.sleep(0.02)
         return response
 
+    async def endless_refusal(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(status=500, headers={"Content-Type": "application/json"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        await response.write(b'{"code": 500, "message": "')
+        for _ in range(64):
+            await response.write(b"x" * 16 * 1024)
+        await response.write_eof()
+        return response
+
+    async def short_refusal(request: web.Request) -> web.Response:
+        return web.json_response({"code": 1001, "message": "token expired"}, status=401)
+
     internal_app = web.Application()
     internal_app.router.add_get("/{tail:.*}", secret)
     api_app = web.Application()
@@ -117,6 +131,8 @@ async def servers() -> AsyncIterator[Servers]:
             web.get("/loop", loop),
             web.get("/unsized.mp4", unsized),
             web.get("/stalled.mp4", stalled),
+            web.get("/endless-refusal", endless_refusal),
+            web.get("/short-refusal", short_refusal),
         ]
     )
     async for internal in _serve(internal_app):
@@ -343,3 +359,15 @@ async def test_a_stalled_body_is_abandoned_after_the_read_timeout(
         async with fetch.stream(f"{servers.api}/stalled.mp4") as response:
             await fetch.save(response, tmp_path / "v.mp4")
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_refusal_comes_read_and_an_endless_one_is_cut_off(
+    servers: Servers, http: httpx.AsyncClient
+) -> None:
+    fetch = downloader(http, servers.api)
+
+    async with fetch.stream(f"{servers.api}/short-refusal") as response:
+        assert (response.status_code, response.json()["code"]) == (401, 1001)
+    with pytest.raises(UnexpectedResponse, match="refusal longer than"):
+        async with fetch.stream(f"{servers.api}/endless-refusal"):
+            pass
