@@ -138,7 +138,7 @@ class UrlPolicy:
         if target.scheme not in ("https", "http") or not target.host:
             raise UrlRefused(f"scheme {target.scheme or 'none'!r} is not allowed")
         port = _port_of(target)
-        addresses = await self._addresses(target.host, port)
+        addresses = await self._addresses(target.raw_host.decode("ascii"), port)
         api_addresses = await self._api_host_addresses()
         if port == _port_of(self._api) and all(a in api_addresses for a in addresses):
             return Hop(target, str(addresses[0]), on_api=False)  # the API host by another name
@@ -181,7 +181,8 @@ class UrlPolicy:
     async def _api_host_addresses(self) -> frozenset[IPAddress]:
         if self._api_addresses is None:
             try:
-                found = await self._addresses(self._api.host, _port_of(self._api))
+                host = self._api.raw_host.decode("ascii")
+                found = await self._addresses(host, _port_of(self._api))
             except UrlRefused:
                 found = []
             self._api_addresses = frozenset(found)
@@ -275,7 +276,7 @@ class Downloader:
             url = hop.url.copy_with(host=hop.address)
             headers["Host"] = hop.url.netloc.decode("ascii")
             if hop.url.scheme == "https":
-                extensions["sni_hostname"] = hop.url.host  # and the certificate's name
+                extensions["sni_hostname"] = hop.url.raw_host.decode("ascii")  # and the cert
         return self._http.build_request(
             "GET", url, headers=headers, timeout=self._timeout, extensions=extensions
         )
