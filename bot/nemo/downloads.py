@@ -7,7 +7,7 @@ before it is fetched, followed or shown:
   addresses on the same port (plain `http` is fine there, for the emulator), or
 - it is `https` and every address its host resolves to is public. Loopback, private,
   link-local, shared, reserved, multicast and unspecified addresses are refused (the
-  IPv4 inside an IPv4-mapped, 6to4 or Teredo IPv6 address is checked too).
+  IPv4 inside an IPv4-mapped, 6to4, Teredo or NAT64 IPv6 address is checked too).
 
 Only the API's own origin (scheme, host and port) gets the API's headers (the token).
 
@@ -45,6 +45,8 @@ MAX_REDIRECTS = 5
 MAX_REFUSAL_BYTES = 64 * 1024
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+#: IPv6 addresses that a NAT64 gateway turns into the IPv4 address in their last 32 bits.
+NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
 #: `(host, port)` → the IP addresses the host resolves to.
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 
@@ -76,6 +78,8 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
         return address.sixtofour
     if address.teredo is not None:
         return address.teredo[1]
+    if address in NAT64_PREFIX:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
 
 

@@ -179,6 +179,8 @@ REFUSED = [
     pytest.param("https://[::ffff:127.0.0.1]/", id="ipv4-mapped-loopback"),
     pytest.param("https://[::ffff:169.254.169.254]/", id="ipv4-mapped-metadata"),
     pytest.param("https://[2002:7f00:1::]/", id="6to4-loopback"),
+    pytest.param("https://[64:ff9b::a9fe:a9fe]/", id="nat64-metadata"),
+    pytest.param("https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/", id="teredo-loopback"),
     # names that resolve to such addresses
     pytest.param("https://intranet.test/video.mp4", id="name-to-private"),
     pytest.param("https://metadata.test/", id="name-to-link-local"),
