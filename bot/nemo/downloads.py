@@ -129,20 +129,25 @@ class UrlPolicy:
 
     def is_api_origin(self, url: httpx.URL) -> bool:
         api = self._api
-        return (url.scheme, url.host, _port_of(url)) == (api.scheme, api.host, _port_of(api))
+        return (url.scheme, url.raw_host, _port_of(url)) == (
+            api.scheme,
+            api.raw_host,
+            _port_of(api),
+        )
 
     async def check(self, url: str) -> Hop:
         """The hop to make for `url`; raises UrlRefused when it may not be fetched."""
         try:
             target = self.absolute(url)
-        except httpx.InvalidURL as exc:
+        except (httpx.InvalidURL, UnicodeError) as exc:
             raise UrlRefused("not a URL") from exc
         if self.is_api_origin(target):
             return Hop(target, None, on_api=True)
-        if target.scheme not in ("https", "http") or not target.host:
+        if target.scheme not in ("https", "http") or not target.raw_host:
             raise UrlRefused(f"scheme {target.scheme or 'none'!r} is not allowed")
         port = _port_of(target)
-        addresses = await self._addresses(target.raw_host.decode("ascii"), port)
+        host = target.raw_host.decode("ascii")
+        addresses = await self._addresses(host, port)
         api_addresses = await self._api_host_addresses()
         if port == _port_of(self._api) and all(a in api_addresses for a in addresses):
             return Hop(target, str(addresses[0]), on_api=False)  # the API host by another name
@@ -150,7 +155,7 @@ class UrlPolicy:
             raise UrlRefused("plain http is allowed only to the API host")
         for address in addresses:
             if not is_public(address):
-                raise UrlRefused(f"{target.host} resolves to a non-public address ({address})")
+                raise UrlRefused(f"{host} resolves to a non-public address ({address})")
         return Hop(target, str(addresses[0]), on_api=False)
 
     async def shown(self, url: str | None) -> str | None:
@@ -159,13 +164,10 @@ class UrlPolicy:
             if not url or not httpx.URL(url).is_absolute_url:
                 return None
             await self.check(url)
-        except httpx.InvalidURL:
+        except (httpx.InvalidURL, UnicodeError):
             return None
         except UrlRefused as exc:
             log.warning("not showing a link that the URL policy refuses: %s", exc.message)
-            return None
-        except OSError as exc:  # the name does not resolve
-            log.warning("not showing a link whose host does not resolve (%s)", exc)
             return None
         return url
 
@@ -175,7 +177,7 @@ class UrlPolicy:
             return [literal]
         try:
             found = await self._resolve(host, port)
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:  # no such name; a label idna cannot encode
             raise UrlRefused(f"{host} does not resolve ({exc})") from exc
         addresses = [a for a in (_ip(text) for text in found) if a is not None]
         if not addresses:

@@ -189,6 +189,7 @@ REFUSED = [
     pytest.param("https://mapped.test/", id="name-to-ipv4-mapped"),
     pytest.param("https://half-public.test/", id="name-with-one-private-address"),
     pytest.param("https://nowhere.test/", id="name-that-does-not-resolve"),
+    pytest.param("https://xn--/x", id="malformed-idna-label"),
 ]
 
 
@@ -206,7 +207,13 @@ async def test_another_port_on_the_api_address_is_refused(servers: Servers) -> N
 
 
 @pytest.mark.parametrize(
-    "url", ["https://localhost/", "https://2130706433/", "https://localhost:8443/x.mp4"]
+    "url",
+    [
+        "https://localhost/",
+        "https://2130706433/",
+        "https://localhost:8443/x.mp4",
+        "https://" + "a" * 70 + ".invalid/",  # a label too long to encode
+    ],
 )
 async def test_the_real_resolver_sees_loopback_behind_names(url: str) -> None:
     with pytest.raises(UrlRefused):
