@@ -67,8 +67,12 @@ async def open_services(
     api_url: str | None = None,
     database_path: Path | None = None,
     timings: Timings | None = None,
+    operator_reads_chat: bool = False,
 ) -> AsyncIterator[Services]:
-    """Open everything nemobot needs; `api_url`/`database_path` override the settings."""
+    """Open everything nemobot needs; `api_url`/`database_path` override the settings.
+
+    `operator_reads_chat` is for a chat read only by whoever runs the bot (the terminal):
+    see `Engine`."""
     store = await Store.open(database_path or settings.database_path)
     url = api_url or settings.nemo_api_url
     try:
@@ -92,6 +96,7 @@ async def open_services(
                 limits=EngineLimits(
                     settings.max_turns_per_user_per_day, settings.download_max_bytes
                 ),
+                operator_reads_chat=operator_reads_chat,
             )
             try:
                 yield Services(settings, store, tokens, client, engine)

@@ -179,7 +179,9 @@ async def run_chat(
             database = _offline_database(settings)
             port.say(f"Offline mode: using the built-in NemoVideo emulator at {api_url}")
         services = await stack.enter_async_context(
-            open_services(settings, port, api_url=api_url, database_path=database)
+            open_services(
+                settings, port, api_url=api_url, database_path=database, operator_reads_chat=True
+            )
         )
         engine = services.engine
         wording = Wording("en")

@@ -52,3 +52,12 @@ def may_talk_here(interaction: discord.Interaction, allowed_role_ids: Collection
 def missing(permissions: discord.Permissions, needed: tuple[tuple[str, str], ...]) -> list[str]:
     """The readable names of the permissions in `needed` that `permissions` lacks."""
     return [label for name, label in needed if not getattr(permissions, name)]
+
+
+def may_manage_bot(interaction: discord.Interaction) -> bool:
+    """May this user see what only the bot's operator should (the account's claim link)?
+    Server admins (Manage Server) can; nobody in a DM can, since anyone may DM the bot."""
+    if interaction.guild is None:
+        return False
+    permissions = interaction.permissions
+    return permissions.manage_guild or permissions.administrator

@@ -7,8 +7,12 @@ works. Anyone who may talk in the thread may press them; others are told why not
 - Export MP4: render the session and post the video (the same as typing "export").
 - Timeline: show the session's timeline, to the person who pressed.
 - Retry under a failed export: export again.
-- Retry under a failed chat turn: show the timeline and ask for the message again; a
-  chat turn is never re-sent by the bot, because that could charge twice.
+- Send again under a chat turn whose message never reached NemoVideo (the connection was
+  refused before it left): send that message now. A message that may have arrived is never
+  re-sent, because that could charge twice; those turns get no such button.
+- Add credits under "out of credits": a server admin (Manage Server) privately gets how to
+  add credits (for the bot's anonymous account, the link that claims it); others are told
+  only an admin can.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import discord
 from bot.core.pacing import MAX_MESSAGE_CHARS
 from bot.core.port import Action
 from bot.core.records import Language
-from cogs.access import may_talk_here
+from cogs.access import may_manage_bot, may_talk_here
 from cogs.keys import conversation_key
 from cogs.pictures import timeline_file
 from cogs.replies import NO_MENTIONS, clip
@@ -48,6 +52,10 @@ def _look(action: Action, texts: EdgeTexts) -> tuple[str, str, discord.ButtonSty
         return texts.label_export(), "🎬", discord.ButtonStyle.primary
     if action is Action.TIMELINE:
         return texts.label_timeline(), "🧾", discord.ButtonStyle.secondary
+    if action is Action.RESEND:
+        return texts.label_resend(), "📨", discord.ButtonStyle.secondary
+    if action is Action.ADD_CREDITS:
+        return texts.label_add_credits(), "💳", discord.ButtonStyle.secondary
     return texts.label_retry(), "🔁", discord.ButtonStyle.secondary
 
 
@@ -96,12 +104,20 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
             await interaction.response.defer()  # the engine posts the progress in the thread
             bot.spawn(engine.export(key, user_id), name=f"button-export-{self.channel_id}")
             return
+        if self.action is Action.ADD_CREDITS:
+            text = await engine.add_credits_text(key, admin=may_manage_bot(interaction))
+            await interaction.response.send_message(
+                clip(text), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        if self.action is Action.RESEND:
+            await interaction.response.defer()  # the turn shows in the thread
+            bot.spawn(self._resend(bot, interaction, key), name=f"resend-{self.channel_id}")
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         status = await engine.status_reply(key)
-        # Over 2000 characters Discord refuses the follow-up, leaving "thinking…" forever;
-        # the timeline is cut, never the request to send the message again.
-        ask = f"\n\n{texts.send_again()}" if self.action is Action.RETRY else ""
-        reply = clip(status.text, MAX_MESSAGE_CHARS - len(ask)) + ask
+        # Over 2000 characters Discord refuses the follow-up, leaving "thinking…" forever.
+        reply = clip(status.text, MAX_MESSAGE_CHARS)
         picture = await timeline_file(status)
         if picture is None:
             await interaction.followup.send(reply, ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -109,6 +125,12 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
             await interaction.followup.send(
                 reply, file=picture, ephemeral=True, allowed_mentions=NO_MENTIONS
             )
+
+    @staticmethod
+    async def _resend(bot: NemoBot, interaction: discord.Interaction[Any], key: str) -> None:
+        if not await bot.engine.resend(key):
+            texts = EdgeTexts(language_from_locale(interaction.locale))
+            await interaction.followup.send(texts.nothing_to_resend(), ephemeral=True)
 
 
 def action_view(

@@ -117,11 +117,11 @@ class EdgeTexts:
             "Done: this thread now has a fresh session.", "已完成：这个子区已开始新的会话。"
         )
 
-    def send_again(self) -> str:
+    def nothing_to_resend(self) -> str:
         return self._pick(
-            "To try that turn again, send your message again. (I never re-send it myself: "
-            "that could charge you twice.)",
-            "如需重试，请重新发送你的消息。（我不会自动重发，以免重复扣费。）",
+            "That message can't be sent again from here any more: please send it again "
+            "yourself.",
+            "这条消息已无法从这里重新发送，请你自己再发一次。",
         )
 
     # --- access ----------------------------------------------------------------------
@@ -155,6 +155,12 @@ class EdgeTexts:
 
     def label_retry(self) -> str:
         return self._pick("Retry", "重试")
+
+    def label_resend(self) -> str:
+        return self._pick("Send again", "重新发送")
+
+    def label_add_credits(self) -> str:
+        return self._pick("Add credits", "添加积分")
 
     def help_intro(self) -> str:
         """Goes before the engine's own help (`Wording.help`)."""

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from bot.core.live import LiveReply, live_status
 from bot.core.pacing import StallTimer
 from bot.core.port import Action, ChatPort
+from bot.core.recovery import Recovery, chat_actions_after, recovery_for
 from bot.core.store import fingerprint_state
 from bot.core.timings import Timings
-from bot.core.wording import Explain, Wording, translate_gui
+from bot.core.wording import Doing, Explain, Wording, translate_gui
 from bot.nemo.client import NemoClient
 from bot.nemo.draft import timeline_summary
 from bot.nemo.errors import (
@@ -32,6 +33,9 @@ from bot.nemo.errors import (
 )
 from bot.nemo.events import StreamError, TextEvent, ToolCall
 from bot.nemo.models import SessionState
+
+#: Creates and binds a new session when NemoVideo lost the old one; returns its id.
+SessionLost = Callable[[], Awaitable[str]]
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +82,7 @@ class TurnRunner:
         *,
         before: SessionState | None,
         reply: LiveReply,
-        on_session_lost: Callable[[], Awaitable[str]],
+        on_session_lost: SessionLost,
     ) -> TurnOutcome:
         """Stream one turn into `reply`; `before` is the state read just before sending.
 
@@ -86,38 +90,44 @@ class TurnRunner:
         Errors that end the turn are shown in `reply` and returned in the outcome.
         """
         outcome = TurnOutcome()
-        retried_rate_limit = False
-        retried_session = False
+        tried: set[Recovery] = set()
         while True:
             try:
                 await self._stream(session_id, text, wording, reply, outcome)
                 break
-            except RateLimited as exc:
-                if retried_rate_limit or outcome.text or outcome.tools:
-                    return await self._fail(reply, wording, outcome, exc)
-                retried_rate_limit = True
-                wait = self._timings.rate_limit_wait(exc.retry_after)
-                await reply.show_now(wording.rate_limited_retrying(wait))
-                await asyncio.sleep(wait)
-            except SessionNotFound as exc:
-                if retried_session or outcome.text or outcome.tools:
-                    return await self._fail(reply, wording, outcome, exc)
-                retried_session = True
-                session_id = await on_session_lost()
-                before = None
-                await self._port.send(conversation, await self._explain(exc, wording))
             except StreamDropped as exc:
                 log.warning("stream dropped in %s: %r", conversation, exc)
                 outcome.error = exc
                 break
             except NemoError as exc:
-                return await self._fail(reply, wording, outcome, exc)
+                step = recovery_for(exc)
+                # Each recovery once, and only before anything of the turn arrived.
+                if step in tried or outcome.text or outcome.tools:
+                    return await self._fail(reply, wording, outcome, exc)
+                if step is Recovery.WAIT:
+                    assert isinstance(exc, RateLimited)
+                    wait = self._timings.rate_limit_wait(exc.retry_after)
+                    await reply.show_now(wording.rate_limited_retrying(wait))
+                    await asyncio.sleep(wait)
+                elif step is Recovery.NEW_SESSION:
+                    session_id = await on_session_lost()
+                    before = None
+                    lost = await self._explain(exc, wording, Doing.CHAT)
+                    await self._port.send(conversation, lost)
+                else:
+                    return await self._fail(reply, wording, outcome, exc)
+                tried.add(step)
 
         if outcome.error is not None:  # the stream broke, or reported an unknown error
-            notice = await self._explain(StreamDropped(), wording)
+            notice = await self._explain(StreamDropped(), wording, Doing.CHAT)
             baseline = _fingerprint_of(before)
-            return await self.recover(session_id, wording, baseline, reply, outcome, notice)
-        state = await self._safe_state(session_id)
+            return await self.recover(
+                session_id, wording, baseline, reply, outcome, notice, on_session_lost
+            )
+        try:
+            state = await self._read_state(session_id)
+        except SessionNotFound as exc:  # gone right after the turn: nothing to show of it
+            return await self._session_gone(reply, wording, outcome, exc, on_session_lost)
         if state is not None:
             outcome.exportable = state.draft.is_exportable
             if before is not None:
@@ -215,18 +225,23 @@ class TurnRunner:
         reply: LiveReply,
         outcome: TurnOutcome,
         notice: str,
+        on_session_lost: SessionLost,
     ) -> TurnOutcome:
         """The brief's disconnect recovery: never re-send; watch the state for a change.
 
         `notice` says what happened (a dropped stream, a restart). `baseline` is the state
         fingerprint from before the turn; when it is unknown, the first state that can be
-        read is shown as it is, without claiming that anything changed.
+        read is shown as it is, without claiming that anything changed. A session NemoVideo
+        no longer knows ends the watch at once, as in a live turn: a new one is bound.
         """
         await reply.show_now(_join(outcome.text, notice))
         await asyncio.sleep(self._timings.recovery_first_check_seconds)
         unchanged = 0
         while True:
-            state = await self._safe_state(session_id)
+            try:
+                state = await self._read_state(session_id, quiet=unchanged > 0)
+            except SessionNotFound as exc:
+                return await self._session_gone(reply, wording, outcome, exc, on_session_lost)
             if state is not None and (baseline is None or fingerprint_state(state) != baseline):
                 outcome.changed = True if baseline is not None else None
                 outcome.exportable = state.draft.is_exportable
@@ -242,23 +257,46 @@ class TurnRunner:
             unchanged += 1
             if unchanged >= self._timings.recovery_max_unchanged_checks:
                 outcome.changed = False
-                await reply.finish(_join(outcome.text, wording.recovery_gave_up()), (Action.RETRY,))
+                # The message may have gone through: sending it again is the user's call.
+                gave_up = _join(outcome.text, wording.recovery_gave_up())
+                await reply.finish(gave_up, (Action.TIMELINE,))
                 return outcome
             await asyncio.sleep(self._timings.recovery_interval_seconds)
 
-    async def _safe_state(self, session_id: str) -> SessionState | None:
+    async def _read_state(self, session_id: str, *, quiet: bool = False) -> SessionState | None:
+        """The session's state, or None when it cannot be read now (`recovery_for`: a
+        rate limit or an outage is waited out by the caller's next check). A lost session
+        raises SessionNotFound: no later check can find it. `quiet` keeps repeated checks
+        out of the log but the first."""
         try:
             return await self._client.fetch_state(session_id)
         except NemoError as exc:
-            log.warning("state check failed: %r", exc)
+            if recovery_for(exc) is Recovery.NEW_SESSION:
+                raise
+            log.log(logging.DEBUG if quiet else logging.WARNING, "state check failed: %r", exc)
             return None
+
+    async def _session_gone(
+        self,
+        reply: LiveReply,
+        wording: Wording,
+        outcome: TurnOutcome,
+        exc: SessionNotFound,
+        on_session_lost: SessionLost,
+    ) -> TurnOutcome:
+        """NemoVideo lost the session mid-turn: bind a new one and say so, in one line."""
+        await on_session_lost()
+        outcome.error = exc
+        outcome.changed = None
+        await reply.finish(_join(outcome.text, await self._explain(exc, wording, Doing.CHAT)))
+        return outcome
 
     async def _fail(
         self, reply: LiveReply, wording: Wording, outcome: TurnOutcome, exc: NemoError
     ) -> TurnOutcome:
         outcome.error = exc
-        message = await self._explain(exc, wording)
-        await reply.finish(_join(outcome.text, message), (Action.RETRY,))
+        message = await self._explain(exc, wording, Doing.CHAT)
+        await reply.finish(_join(outcome.text, message), chat_actions_after(exc))
         return outcome
 
 

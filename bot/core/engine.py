@@ -25,16 +25,24 @@ from bot.core.port import (
     IncomingMessage,
 )
 from bot.core.records import Language, TurnStatus
+from bot.core.recovery import Recovery, recovery_for
 from bot.core.renders import RenderManager
 from bot.core.store import Conversation, Store, Turn, fingerprint_state
 from bot.core.timings import Timings
 from bot.core.uploads import MAX_UPLOAD_BYTES, StagedFile, UploadChecker
-from bot.core.wording import Wording, registration_url
+from bot.core.wording import Doing, Wording, registration_url
 from bot.nemo.auth import TokenSource
 from bot.nemo.client import NemoClient
 from bot.nemo.downloads import DEFAULT_MAX_DOWNLOAD_BYTES
 from bot.nemo.draft import Draft, timeline_summary
-from bot.nemo.errors import InsufficientCredits, NemoError, RateLimited, SessionNotFound
+from bot.nemo.errors import (
+    InsufficientCredits,
+    NemoError,
+    RateLimited,
+    RequestNotSent,
+    TokenInvalid,
+    TokenRefused,
+)
 from bot.nemo.models import SessionState
 
 log = logging.getLogger(__name__)
@@ -73,7 +81,10 @@ class Engine:
         web_url: str,
         timings: Timings | None = None,
         limits: EngineLimits | None = None,
+        operator_reads_chat: bool = False,
     ) -> None:
+        """`operator_reads_chat`: the chat's only reader runs the bot (the terminal), so
+        operator details (the account's claim link, a refused token) may be shown in it."""
         self._client = client
         self._store = store
         self._tokens = tokens
@@ -81,10 +92,14 @@ class Engine:
         self._web_url = web_url.rstrip("/")
         self._timings = timings or Timings()
         self._limits = limits or EngineLimits()
+        self._operator_reads_chat = operator_reads_chat
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         #: Turns this process is running: never mistaken for ones a restart cut off.
         self._live_turns: set[int] = set()
+        #: Per conversation, the last message that provably never reached NemoVideo
+        #: (`RequestNotSent`): the only kind that may be sent again (Action.RESEND).
+        self._unsent: dict[str, IncomingMessage] = {}
         self._uploads = UploadChecker(min(MAX_UPLOAD_BYTES, self._limits.download_max_bytes))
         self._turns = TurnRunner(client, port, self._timings, self.explain)
         self.renders = RenderManager(
@@ -130,37 +145,79 @@ class Engine:
 
     # ----- the words for errors ------------------------------------------------------
 
-    async def explain(self, error: NemoError, wording: Wording) -> str:
-        """An error in the user's words; 2001 gets a registration link for anonymous users."""
+    async def explain(
+        self, error: NemoError, wording: Wording, doing: Doing = Doing.EXPORT
+    ) -> str:
+        """An error in the user's words, for the action that failed (`doing`).
+
+        Where the chat's readers are the operator (the terminal), 2001 on the anonymous
+        account comes with its registration link. Elsewhere that link would hand the
+        operator's account to whoever clicks first: readers are told an admin can add
+        credits, and what only the operator can act on (the link, a refused NEMO_TOKEN)
+        goes to the log instead.
+        """
         identity = self._tokens.identity
-        bind_url = None
-        if isinstance(error, InsufficientCredits) and identity.anonymous:
-            bind_url = registration_url(self._web_url, await self._tokens.user_id())
-        return wording.error(error, anonymous=identity.anonymous, bind_url=bind_url)
+        operator = self._operator_reads_chat
+        bind_url = await self.bind_link() if isinstance(error, InsufficientCredits) else None
+        if not operator and bind_url is not None:
+            log.warning(
+                "the bot's anonymous NemoVideo account is out of credits; register through "
+                "%s to claim it and add credits (keep the link private)",
+                bind_url,
+            )
+        if not operator and isinstance(error, TokenInvalid) and not identity.anonymous:
+            log.error("NemoVideo rejected NEMO_TOKEN: replace it (`nemobot doctor` checks it)")
+        if not operator and isinstance(error, TokenRefused):
+            log.error(
+                "NemoVideo refused to renew the free anonymous token (retry after %s s): set "
+                "NEMO_TOKEN to a registered account's token",
+                error.retry_after,
+            )
+        return wording.error(
+            error,
+            anonymous=identity.anonymous,
+            bind_url=bind_url if operator else None,
+            operator=operator,
+            doing=doing,
+        )
+
+    async def bind_link(self) -> str | None:
+        """The link that claims the bot's anonymous account, or None when it is registered.
+        Whoever registers through it first owns the account: show it to the operator only."""
+        if not self._tokens.identity.anonymous:
+            return None
+        return registration_url(self._web_url, await self._tokens.user_id())
+
+    async def add_credits_text(self, conversation: str, *, admin: bool) -> str:
+        """How credits are added; the claim link only for an `admin` (shown privately)."""
+        wording = await self.wording_for(conversation)
+        if not admin:
+            return wording.add_credits_not_admin()
+        return wording.add_credits_admin(await self.bind_link())
 
     async def _with_session(
         self, conversation: str, wording: Wording, call: Callable[[str], Awaitable[T]]
     ) -> T:
-        """`call(session_id)` with the brief's recoveries, each tried once: a 429 is waited
-        out, and a lost session (1002) is replaced (the user is told) before trying again."""
+        """`call(session_id)` with the recoveries of `recovery_for`, each tried once: a 429
+        is waited out, and a lost session (1002) is replaced (the user is told) before
+        trying again. Anything else is raised for the caller to explain."""
         record = await self._store.get_conversation(conversation)
         assert record is not None
         session_id = record.session_id
-        waited = rebound = False
+        tried: set[Recovery] = set()
         while True:
             try:
                 return await call(session_id)
-            except RateLimited as exc:
-                if waited:
+            except NemoError as exc:
+                step = recovery_for(exc)
+                if step in tried or step not in (Recovery.WAIT, Recovery.NEW_SESSION):
                     raise
-                waited = True
-                await asyncio.sleep(self._timings.rate_limit_wait(exc.retry_after))
-            except SessionNotFound as exc:
-                if rebound:
-                    raise
-                rebound = True
-                session_id = await self._replace_session(conversation, record.language)
-                await self._port.send(conversation, await self.explain(exc, wording))
+                tried.add(step)
+                if isinstance(exc, RateLimited):
+                    await asyncio.sleep(self._timings.rate_limit_wait(exc.retry_after))
+                else:
+                    session_id = await self._replace_session(conversation, record.language)
+                    await self._port.send(conversation, await self.explain(exc, wording))
 
     async def _replace_session(self, conversation: str, language: Language) -> str:
         """NemoVideo lost the session: bind a new one to the same conversation."""
@@ -182,7 +239,7 @@ class Engine:
                 key, owner_id=message.author_id, language=language
             )
         except NemoError as exc:  # no session could be created (e.g. a first DM)
-            await self._port.send(key, await self.explain(exc, Wording(language)))
+            await self._port.send(key, await self.explain(exc, Wording(language), Doing.CHAT))
             return
         wording = Wording(conversation.language)
 
@@ -214,6 +271,15 @@ class Engine:
                 if await self._within_limit(message.author_id, key, wording):
                     await self._chat(key, message.author_id, text, wording)
 
+    async def resend(self, conversation: str) -> bool:
+        """Send again the last message of `conversation` that never reached NemoVideo;
+        False when there is none (it was sent since, or the bot restarted)."""
+        message = self._unsent.pop(conversation, None)
+        if message is None:
+            return False
+        await self.handle(message)
+        return True
+
     @contextlib.asynccontextmanager
     async def _turn_lock(self, conversation: str, wording: Wording) -> AsyncIterator[None]:
         """One turn per conversation; a message that has to wait is told so."""
@@ -230,7 +296,7 @@ class Engine:
                 conversation, wording, lambda _session: self._client.fetch_credits()
             )
         except NemoError as exc:
-            return await self.explain(exc, wording)
+            return await self.explain(exc, wording, Doing.CHAT)
         return wording.credits(credits.available, credits.frozen, credits.total)
 
     async def status_text(self, conversation: str) -> str:
@@ -243,7 +309,7 @@ class Engine:
         try:
             state = await self._with_session(conversation, wording, self._client.fetch_state)
         except NemoError as exc:
-            return StatusReply(await self.explain(exc, wording))
+            return StatusReply(await self.explain(exc, wording, Doing.CHAT))
         return StatusReply(wording.status(timeline_summary(state.draft)), state.draft)
 
     async def export(self, conversation: str, requester_id: int | None) -> None:
@@ -275,7 +341,8 @@ class Engine:
                 first.conversation, owner_id=first.author_id, language=language
             )
         except NemoError as exc:
-            await self._port.send(first.conversation, await self.explain(exc, Wording(language)))
+            words = await self.explain(exc, Wording(language), Doing.CHAT)
+            await self._port.send(first.conversation, words)
             return
         await self.handle(first, language=language)
 
@@ -288,7 +355,7 @@ class Engine:
                 conversation, owner_id=owner_id, language=wording.language
             )
         except NemoError as exc:
-            return await self.explain(exc, wording)
+            return await self.explain(exc, wording, Doing.CHAT)
         await self._port.send(conversation, wording.session_reset())
         return None
 
@@ -342,7 +409,7 @@ class Engine:
                 lambda session: self._client.upload_files(session, [f.source() for f in staged]),
             )
         except NemoError as exc:
-            await self._port.send(conversation, await self.explain(exc, wording))
+            await self._port.send(conversation, await self.explain(exc, wording, Doing.UPLOAD))
             return False
         for item in files:
             await self._store.add_upload(
@@ -372,11 +439,12 @@ class Engine:
         before: SessionState | None = None
         try:
             before = await self._client.fetch_state(session_id)
-        except SessionNotFound as exc:
-            session_id = await session_lost()
-            await self._port.send(conversation, await self.explain(exc, wording))
         except NemoError as exc:
-            log.warning("state before the turn unavailable: %r", exc)
+            if recovery_for(exc) is not Recovery.NEW_SESSION:
+                log.warning("state before the turn unavailable: %r", exc)
+            else:
+                session_id = await session_lost()
+                await self._port.send(conversation, await self.explain(exc, wording, Doing.CHAT))
 
         turn = await self._store.start_turn(
             conversation,
@@ -405,7 +473,7 @@ class Engine:
             log.exception("turn %s in %s failed unexpectedly", turn.id, conversation)
             await self._store.finish_turn(turn.id, TurnStatus.FAILED)
             try:
-                await reply.finish(wording.unexpected_error(), (Action.RETRY,))
+                await reply.finish(wording.unexpected_error(), (Action.TIMELINE,))
             except Exception:  # the platform itself is failing: the log has it
                 log.warning("could not tell %s about the failure", conversation)
             return
@@ -414,6 +482,10 @@ class Engine:
             self._live_turns.discard(turn.id)
         status = TurnStatus.DONE if outcome.error is None else TurnStatus.FAILED
         await self._store.finish_turn(turn.id, status)
+        if isinstance(outcome.error, RequestNotSent):
+            self._unsent[conversation] = IncomingMessage(conversation, author_id, text)
+        else:
+            self._unsent.pop(conversation, None)
         log.info(
             "turn %s in %s: %s, %d tool calls, %.1fs",
             turn.id,
@@ -445,6 +517,7 @@ class Engine:
                 reply,
                 TurnOutcome(),
                 wording.recovery_checking(),
+                lambda: self._replace_session(turn.conversation, record.language),
             )
             final = TurnStatus.DONE if outcome.changed else TurnStatus.INTERRUPTED
             await self._store.finish_turn(turn.id, final)

@@ -20,8 +20,11 @@ class Action(StrEnum):
 
     EXPORT = "export"
     TIMELINE = "timeline"
-    #: Under a failed chat turn: the edge asks for the message again (never re-sent).
-    RETRY = "retry"
+    #: Under a chat turn whose message never reached NemoVideo: send that message now.
+    #: (Its wire value is the old "retry", so buttons posted before still match.)
+    RESEND = "retry"
+    #: Under "out of credits": how credits can be added (the link only for admins).
+    ADD_CREDITS = "add_credits"
     #: Under a failed export: export again.
     RETRY_EXPORT = "retry_export"
 

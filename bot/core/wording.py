@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable, Sequence
+from enum import StrEnum
 from urllib.parse import quote
 
 from bot.core.gui_phrases import translate_gui
@@ -32,12 +33,23 @@ from bot.nemo.errors import (
     UnsupportedFile,
 )
 
-#: Puts an error into a user's words (the engine's `explain`, which knows who is anonymous).
-Explain = Callable[[NemoError, "Wording"], Awaitable[str]]
+
+class Doing(StrEnum):
+    """What the user asked for when an error came: the sentence names that action."""
+
+    CHAT = "chat"
+    UPLOAD = "upload"
+    EXPORT = "export"
+
+
+#: Puts an error into a user's words (the engine's `explain`, which knows who is anonymous
+#: and who reads the chat). The third argument says what failed (default: export).
+Explain = Callable[..., Awaitable[str]]
 
 __all__ = [
     "MAX_UPLOAD_MB",
     "SUPPORTED_FORMATS",
+    "Doing",
     "Explain",
     "Wording",
     "normalize_language",
@@ -166,15 +178,26 @@ class Wording:
     # ----- errors --------------------------------------------------------------------------
 
     def error(
-        self, err: NemoError, *, anonymous: bool = False, bind_url: str | None = None
+        self,
+        err: NemoError,
+        *,
+        anonymous: bool = False,
+        bind_url: str | None = None,
+        operator: bool = True,
+        doing: Doing = Doing.EXPORT,
     ) -> str:
         """The sentence for an error, one per row of the brief's error table.
 
         `anonymous` and `bind_url` matter for 2001 (no credits): anonymous users get the
         registration link (`registration_url`), registered ones are told to top up.
+        `operator` is false where the chat's readers are not the bot's operator (Discord):
+        what only the operator can act on is then said without its details (those go to
+        the log). `doing` is what failed: a chat turn, an upload, an export.
         """
         if isinstance(err, TokenRefused):
-            return self._token_refused(err.retry_after)
+            return self._token_refused(err.retry_after, operator=operator)
+        if isinstance(err, TokenInvalid) and not anonymous and not operator:
+            return self.misconfigured()
         if isinstance(err, TokenInvalid) and not anonymous:
             return self._pick(
                 "🔑 NemoVideo rejected this bot's NEMO_TOKEN. The bot's operator needs to "
@@ -195,7 +218,17 @@ class Wording:
                 "之前的会话已过期，我已新建了一个会话，接下来的消息都会发到新会话中。",
             )
         if isinstance(err, InsufficientCredits):
+            if anonymous and not operator:
+                return self.shared_credits_used_up()
             return self._no_credits(anonymous=anonymous, bind_url=bind_url)
+        if doing is Doing.CHAT and isinstance(err, UnsupportedFile | FileTooLarge | ExportBlocked):
+            return self._chat_refused(err)
+        if isinstance(err, ExportBlocked) and doing is Doing.UPLOAD:
+            return self._pick(
+                "🔒 Your current NemoVideo plan doesn't allow uploading files. Register or "
+                "upgrade the plan to unlock it. (This isn't about credits.)",
+                "🔒 当前 NemoVideo 套餐不支持上传文件。注册或升级套餐即可解锁。（这与积分无关。）",
+            )
         if isinstance(err, UnsupportedFile):
             return self._pick(
                 f"📎 That file type isn't supported. Supported formats: {_FORMATS}.",
@@ -239,6 +272,67 @@ class Wording:
             "⚠️ NemoVideo 出了点问题，请再试一次。",
         )
 
+    def _chat_refused(self, err: NemoError) -> str:
+        """4001 / 4002 / 402 answering a chat turn: about the request, not a file sent now."""
+        if isinstance(err, UnsupportedFile):
+            return self._pick(
+                "📎 NemoVideo couldn't do that: it needs a file of this project whose type "
+                f"it doesn't support (supported: {_FORMATS}). Try asking without that file.",
+                f"📎 NemoVideo 无法完成这个请求：它需要用到本项目中一个不支持的文件类型"
+                f"（支持：{_FORMATS}）。请换个不用那个文件的说法再试。",
+            )
+        if isinstance(err, FileTooLarge):
+            return self._pick(
+                "📎 NemoVideo couldn't do that: a file it needs from this project is over "
+                f"its {MAX_UPLOAD_MB} MB limit. Send a smaller version, or ask without it.",
+                f"📎 NemoVideo 无法完成这个请求：它需要的项目文件超过了 {MAX_UPLOAD_MB} MB 的"
+                "上限。请发送更小的版本，或换个不用它的说法。",
+            )
+        return self._pick(
+            "🔒 Your current NemoVideo plan doesn't allow that request. Register or upgrade "
+            "the plan to unlock it. (This isn't about credits.)",
+            "🔒 当前 NemoVideo 套餐不支持这个请求。注册或升级套餐即可解锁。（这与积分无关。）",
+        )
+
+    def misconfigured(self) -> str:
+        """Where the reader is not the operator: an error only the operator can fix."""
+        return self._pick(
+            "⚙️ The bot is misconfigured, so I can't reach NemoVideo right now. An admin "
+            "has been told.",
+            "⚙️ 机器人配置有误，暂时无法连接 NemoVideo。已通知管理员。",
+        )
+
+    def shared_credits_used_up(self) -> str:
+        """No credits, said to a chat whose readers share the bot's free account."""
+        return self._pick(
+            "💳 The bot's free NemoVideo credits are used up. A server admin can add more "
+            "(the Add credits button tells them how).",
+            "💳 机器人的免费 NemoVideo 积分已用完。服务器管理员可以添加更多"
+            "（“添加积分”按钮会告诉他们怎么做）。",
+        )
+
+    def add_credits_admin(self, bind_url: str | None) -> str:
+        """For a server admin who asked how to add credits (shown only to them)."""
+        if bind_url is None:
+            return self._pick(
+                "💳 Add credits in the NemoVideo account whose NEMO_TOKEN this bot uses.",
+                "💳 请在本机器人 NEMO_TOKEN 所属的 NemoVideo 账户中充值积分。",
+            )
+        return self._pick(
+            "💳 This bot runs on a free anonymous NemoVideo account. Register through this "
+            f"link to claim it (its projects come along) and add credits: {bind_url}\n"
+            "Keep the link to yourself: whoever registers through it first owns the account.",
+            "💳 本机器人使用的是免费的匿名 NemoVideo 账户。通过此链接注册即可认领该账户"
+            f"（项目会一并保留）并添加积分：{bind_url}\n"
+            "请勿公开此链接：第一个通过它注册的人将拥有该账户。",
+        )
+
+    def add_credits_not_admin(self) -> str:
+        return self._pick(
+            "💳 Only a server admin (Manage Server) can add credits to this bot.",
+            "💳 只有服务器管理员（管理服务器权限）可以为本机器人添加积分。",
+        )
+
     def rate_limited_retrying(self, seconds: float) -> str:
         """While the bot waits to retry a 429 once by itself."""
         whole = max(1, math.ceil(seconds))
@@ -264,7 +358,7 @@ class Wording:
 
     # ----- a refused token renewal (bot.nemo.auth) -----------------------------------------
 
-    def _token_refused(self, retry_after: float | None) -> str:
+    def _token_refused(self, retry_after: float | None, *, operator: bool) -> str:
         """NemoVideo would not renew the free token: not "busy", and waiting minutes won't help."""
         if retry_after is None:
             when_en, when_zh = "for now", "暂时"
@@ -277,6 +371,13 @@ class Wording:
         else:
             minutes = max(1, math.ceil(retry_after / 60))
             when_en, when_zh = f"for about {minutes} min", f"大约 {minutes} 分钟内"
+        if not operator:  # what the operator can do goes to the log (Engine.explain)
+            return self._pick(
+                f"🔑 NemoVideo won't renew this bot's free access {when_en}, so your video is "
+                "on hold. An admin has been told.",
+                f"🔑 NemoVideo {when_zh}不会为本机器人续发免费访问令牌，你的视频暂时无法继续处理。"
+                "已通知管理员。",
+            )
         return self._pick(
             f"🔑 NemoVideo won't renew this bot's free access {when_en} (it gives one per "
             "install per 7 days), so your video is on hold. The bot's operator can fix it "
@@ -416,12 +517,10 @@ class Wording:
     def credits(self, available: int, frozen: int, total: int) -> str:
         if frozen:
             return self._pick(
-                f"💳 Credits: {available} available, {frozen} held for work in progress "
-                f"({total} total).",
-                f"💳 积分：可用 {available}，处理中占用 {frozen}（共 {total}）。",
+                f"💳 {available} credits left, and {frozen} more held for work in progress.",
+                f"💳 剩余 {available} 积分，另有 {frozen} 积分被处理中的任务占用。",
             )
-        return self._pick(f"💳 Credits: {available} available ({total} total).",
-                          f"💳 积分：可用 {available}（共 {total}）。")
+        return self._pick(f"💳 {available} credits left.", f"💳 剩余 {available} 积分。")
 
     def status(self, summary: str) -> str:
         return self._pick(f"📋 {summary}", f"📋 当前时间线：{summary}")

@@ -26,6 +26,7 @@ from bot.emulator.drafts import TurnKind, classify
 from bot.emulator.replies import (
     ApiError,
     business_error,
+    export_blocked,
     gateway_ok,
     missing_client_id,
     rate_limited,
@@ -163,6 +164,12 @@ async def run_sse(request: web.Request) -> web.StreamResponse:
     cost = turns.cost_of(kind, config)
     if state.faults.take("no_credits") or user.available < cost:
         raise business_error(2001, config.business_status)
+    # Refusals a turn can meet when the agent reaches for a project file or a paid feature.
+    for fault, code in (("turn_unsupported_file", 4001), ("turn_file_too_large", 4002)):
+        if state.faults.take(fault):
+            raise business_error(code, config.business_status)
+    if state.faults.take("turn_plan_refused"):
+        raise export_blocked()
     silent = kind is TurnKind.EDIT and (
         state.faults.take("silent_edit") or state.rng.random() < config.silent_edit_rate
     )

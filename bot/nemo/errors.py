@@ -18,7 +18,8 @@ user reads live in `bot.core.wording`, never here.
     ├── RenderFailed                     the render job reported failure
     ├── StreamDropped                    the SSE stream broke before it closed cleanly
     ├── ServiceUnavailable               5xx, connection refused, DNS, …
-    │   └── ServiceTimeout               no answer in time
+    │   ├── ServiceTimeout               no answer in time
+    │   └── RequestNotSent               the request never left (refused, DNS, connect)
     └── UnexpectedResponse               a body we cannot read, or an unknown error code
 """
 
@@ -37,6 +38,7 @@ __all__ = [
     "NemoError",
     "RateLimited",
     "RenderFailed",
+    "RequestNotSent",
     "ServiceTimeout",
     "ServiceUnavailable",
     "SessionNotFound",
@@ -142,6 +144,11 @@ class ServiceUnavailable(NemoError):
 
 class ServiceTimeout(ServiceUnavailable):
     """NemoVideo did not answer in time."""
+
+
+class RequestNotSent(ServiceUnavailable):
+    """The request never reached NemoVideo (connection refused, DNS, connect timeout):
+    sending it again cannot make NemoVideo do (or charge for) anything twice."""
 
 
 class UnexpectedResponse(NemoError):

@@ -9,11 +9,19 @@ import json
 
 import httpx
 
-from bot.nemo.errors import NemoError, ServiceTimeout, ServiceUnavailable, error_from_response
+from bot.nemo.errors import (
+    NemoError,
+    RequestNotSent,
+    ServiceTimeout,
+    ServiceUnavailable,
+    error_from_response,
+)
 
 
 def transport_error(exc: httpx.HTTPError) -> ServiceUnavailable:
     """The NemoError for a request that never got an answer."""
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return RequestNotSent(f"NemoVideo could not be reached ({type(exc).__name__})")
     if isinstance(exc, httpx.TimeoutException):
         return ServiceTimeout(f"NemoVideo did not answer in time ({type(exc).__name__})")
     return ServiceUnavailable(f"NemoVideo could not be reached ({type(exc).__name__})")

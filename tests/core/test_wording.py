@@ -66,6 +66,7 @@ def _sentences(wording: Wording) -> dict[str, str]:
         "status": ("Timeline (0 tracks): empty",),
         "recovery_changed": ("Timeline (1 track): 1. Video: lake (0-15s)",),
         "limit_reached": (20,),
+        "add_credits_admin": ("https://nemovideo.com/register?bind=anon_1",),
     }
     result = {}
     for name, method in inspect.getmembers(wording, inspect.ismethod):
@@ -234,11 +235,10 @@ def test_render_done_sentences_carry_the_link() -> None:
     assert "http" not in EN.render_done_file()
 
 
-def test_credits_mention_frozen_only_when_some_are_held() -> None:
-    assert EN.credits(85, 10, 95) == (
-        "💳 Credits: 85 available, 10 held for work in progress (95 total)."
-    )
-    assert EN.credits(100, 0, 100) == "💳 Credits: 100 available (100 total)."
+def test_credits_say_what_is_left_and_mention_frozen_only_when_some_are_held() -> None:
+    assert EN.credits(85, 10, 95) == "💳 85 credits left, and 10 more held for work in progress."
+    assert EN.credits(750, 0, 750) == "💳 750 credits left."  # not "750 available (750 total)"
+    assert ZH.credits(750, 0, 750) == "💳 剩余 750 积分。"
 
 
 def test_turn_and_recovery_sentences_include_the_summary() -> None:

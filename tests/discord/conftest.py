@@ -175,6 +175,59 @@ async def hanging_nemovideo() -> AsyncIterator[str]:
         await runner.cleanup()
 
 
+class SwitchableProxy:
+    """A TCP forwarder to `target` on a fixed loopback port that can stop listening:
+    while refused, a connection to it fails before any byte is sent (ECONNREFUSED)."""
+
+    def __init__(self, target: str) -> None:
+        host, _, port = target.removeprefix("http://").partition(":")
+        self._target = (host, int(port.rstrip("/")))
+        self._server: asyncio.Server | None = None
+        self._links: set[asyncio.StreamWriter] = set()
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def accept(self) -> None:
+        self._server = await asyncio.start_server(self._link, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def refuse(self) -> None:
+        """Stop listening and cut every open connection (pooled ones included)."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in list(self._links):
+            writer.close()
+        self._links.clear()
+
+    async def _link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self._target)
+        self._links.update((writer, up_writer))
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError):
+                while block := await source.read(65536):
+                    sink.write(block)
+                    await sink.drain()
+            sink.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+
+@contextlib.asynccontextmanager
+async def switchable_proxy(target: str) -> AsyncIterator[SwitchableProxy]:
+    proxy = SwitchableProxy(target)
+    await proxy.accept()
+    try:
+        yield proxy
+    finally:
+        await proxy.refuse()
+
+
 WorldFactory = Callable[..., Awaitable[World]]
 
 

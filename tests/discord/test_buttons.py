@@ -6,8 +6,14 @@ import discord
 import pytest
 import simcord
 
-from cogs.texts import EdgeTexts
-from tests.discord.conftest import World, WorldFactory, button_labels, has_mp4, start_video
+from tests.discord.conftest import (
+    World,
+    WorldFactory,
+    button_labels,
+    has_mp4,
+    start_video,
+    switchable_proxy,
+)
 
 SUNSET = "a 15-second clip of a sunset over a mountain lake with music"
 
@@ -97,22 +103,59 @@ async def test_retry_under_a_failed_export_exports_again(studio: WorldFactory) -
     assert world.emulator.state.counters.renders == 2
 
 
-async def test_retry_under_a_failed_turn_asks_for_the_message_and_never_resends_it(
+async def test_out_of_credits_offers_add_credits_and_the_link_only_to_admins(
     studio: WorldFactory,
 ) -> None:
-    world = await studio()
+    world = await studio(nemo_token=None)  # the bot's shared anonymous account
     thread = await start_video(world, SUNSET)
     world.emulator.set_fault("no_credits")
     await world.alice.send(thread, 'add a title "Golden Hour"')
-    failure = last_with_button(world, thread, "Retry")
+    await world.idle()
+    failure = world.bot_messages(thread)[-1]
     turns_before = world.emulator.state.counters.turns
 
-    result = await world.alice.click(failure, label="Retry")
-    await world.idle()
+    assert button_labels(failure) == ["Add credits"], "no Retry where nothing can succeed"
+    assert "bind=" not in failure.content and "used up" in failure.content
+    assert all("bind=" not in m.content for m in world.bot_messages(thread))
 
-    assert result.ephemeral and result.response is not None
-    assert "📋" in result.response.content and "send your message again" in result.response.content
+    asked = await world.alice.click(failure, label="Add credits")
+    admins = world.guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    owner = world.guild.add_member(world.env.create_user("owner"), roles=[admins])
+    told = await owner.click(failure, label="Add credits")
+
+    assert asked.ephemeral and asked.response is not None
+    assert "bind=" not in asked.response.content and "admin" in asked.response.content
+    assert told.ephemeral and told.response is not None
+    assert "register?bind=anon_" in told.response.content
     assert world.emulator.state.counters.turns == turns_before
+
+
+async def test_send_again_sends_a_message_that_never_reached_nemovideo(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    async with switchable_proxy(world.emulator.url) as proxy:
+        await world.restart(api_url=proxy.url)
+        thread = await start_video(world, SUNSET)
+        turns_before = world.emulator.state.counters.turns
+        await proxy.refuse()  # connection refused: the message cannot have left
+        await world.alice.send(thread, 'add a title "Golden Hour"')
+        await world.idle()
+        failure = world.bot_messages(thread)[-1]
+        assert button_labels(failure) == ["Send again"]
+        assert world.emulator.state.counters.turns == turns_before
+
+        await proxy.accept()
+        result = await world.alice.click(failure, label="Send again")
+        await world.idle()
+
+    assert result.acknowledged
+    assert world.emulator.state.counters.turns == turns_before + 1, "sent exactly once"
+    assert "Golden Hour" in world.bot_messages(thread)[-1].content
+    again = await world.alice.click(failure, label="Send again")
+    await world.idle()
+    assert world.emulator.state.counters.turns == turns_before + 1, "never twice"
+    assert again.acknowledged
 
 
 async def test_someone_who_cannot_talk_in_the_thread_gets_an_explanation(
@@ -151,22 +194,3 @@ async def test_a_timeline_longer_than_a_message_is_cut_to_one(studio: WorldFacto
     assert result.ephemeral and result.response is not None
     shown = result.response.content
     assert len(shown) <= 2000 and shown.startswith("📋") and shown.endswith("…")
-
-
-async def test_retry_under_a_long_timeline_still_asks_for_the_message(
-    studio: WorldFactory,
-) -> None:
-    world = await studio()
-    thread = await start_video(world, SUNSET)
-    await world.alice.send(thread, f'add a title "{LONG_TITLE.strip()}"')
-    await world.idle()
-    world.emulator.set_fault("no_credits")
-    await world.alice.send(thread, "make it calmer")
-    failure = last_with_button(world, thread, "Retry")
-
-    result = await world.alice.click(failure, label="Retry")
-
-    assert result.ephemeral and result.response is not None
-    shown = result.response.content
-    assert len(shown) <= 2000 and shown.startswith("📋")
-    assert shown.endswith(f"…\n\n{EdgeTexts('en').send_again()}")  # the timeline is what is cut

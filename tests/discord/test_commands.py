@@ -145,7 +145,7 @@ async def test_credits_answers_only_the_member_who_asked(studio: WorldFactory) -
     result = await world.alice.slash(thread, "credits")
 
     assert result.acknowledged and result.ephemeral
-    assert result.response is not None and "Credits" in result.response.content
+    assert result.response is not None and "credits left" in result.response.content
 
 
 async def test_reset_gives_the_thread_a_fresh_session(studio: WorldFactory) -> None:

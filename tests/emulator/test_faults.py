@@ -196,4 +196,7 @@ def test_every_contract_fault_name_is_known() -> None:
         "server_error",
         "unsized_download",
         "stalled_download",
+        "turn_unsupported_file",
+        "turn_file_too_large",
+        "turn_plan_refused",
     } == FAULT_NAMES

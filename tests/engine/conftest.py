@@ -74,12 +74,20 @@ def make_rig(emulator: RunningEmulator, tmp_path: Path) -> Callable[..., Any]:
 
     @asynccontextmanager
     async def factory(
-        *, port: MemoryPort | None = None, timings: Timings = FAST, **settings: Any
+        *,
+        port: MemoryPort | None = None,
+        timings: Timings = FAST,
+        operator_reads_chat: bool = False,
+        **settings: Any,
     ) -> AsyncIterator[Rig]:
         chat_port = port or MemoryPort()
         config = Settings(database_path=tmp_path / "nemobot.sqlite3", **settings)
         async with open_services(
-            config, chat_port, api_url=emulator.url, timings=timings
+            config,
+            chat_port,
+            api_url=emulator.url,
+            timings=timings,
+            operator_reads_chat=operator_reads_chat,
         ) as services:
             yield Rig(
                 services.engine,

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.core.port import Action, Attachment, IncomingMessage
-from bot.core.wording import Wording
-from bot.nemo.errors import SessionNotFound
+from bot.core.wording import Doing, Wording
+from bot.nemo.errors import ExportBlocked, FileTooLarge, SessionNotFound, UnsupportedFile
 from tests.engine.conftest import KEY, Rig, fast_config, registered_token
 
 EN = Wording("en")
@@ -98,7 +98,7 @@ async def test_expired_token_is_renewed_and_the_request_retried_once(
 
     assert rig.emulator.state.counters.token_requests == 2
     assert rig.emulator.state.counters.turns == 2
-    assert rig.port.messages[-1].actions != (Action.RETRY,), "no error was shown"
+    assert not rig.port.messages[-1].text.startswith(("🔌", "🔑")), "no error was shown"
 
 
 async def test_missing_session_binds_a_new_one_and_says_so(rig: Rig) -> None:
@@ -114,8 +114,20 @@ async def test_missing_session_binds_a_new_one_and_says_so(rig: Rig) -> None:
     assert reply.actions == (Action.EXPORT, Action.TIMELINE), "the turn ran on the new session"
 
 
-async def test_no_credits_offers_anonymous_users_the_registration_link(
-    anonymous_rig: Rig,
+async def test_no_credits_offers_the_operator_the_registration_link(make_rig) -> None:  # type: ignore[no-untyped-def]
+    async with make_rig(operator_reads_chat=True) as rig:  # the terminal: one user, the operator
+        await say(rig, "hello")
+        rig.emulator.set_fault("no_credits")
+        await say(rig, GENERATE)
+
+        user_id = await rig.tokens.user_id()
+        assert user_id and user_id.startswith("anon_")
+        assert f"https://nemovideo.com/register?bind={user_id}" in rig.port.messages[-1].text
+        assert rig.port.messages[-1].actions == (Action.ADD_CREDITS,), "no Retry: it cannot work"
+
+
+async def test_no_credits_never_shows_the_shared_accounts_link_in_a_public_chat(
+    anonymous_rig: Rig, caplog: pytest.LogCaptureFixture
 ) -> None:
     rig = anonymous_rig
     await say(rig, "hello")
@@ -123,9 +135,13 @@ async def test_no_credits_offers_anonymous_users_the_registration_link(
     await say(rig, GENERATE)
 
     user_id = await rig.tokens.user_id()
-    assert user_id and user_id.startswith("anon_")
-    assert f"https://nemovideo.com/register?bind={user_id}" in rig.port.messages[-1].text
-    assert rig.port.messages[-1].actions == (Action.RETRY,)
+    assert user_id
+    assert all("bind=" not in text for text in rig.port.texts())
+    assert rig.port.messages[-1].text == EN.shared_credits_used_up()
+    assert rig.port.messages[-1].actions == (Action.ADD_CREDITS,)
+    assert any(f"bind={user_id}" in r.getMessage() for r in caplog.records), "the log has it"
+    assert await rig.engine.add_credits_text(KEY, admin=False) == EN.add_credits_not_admin()
+    assert f"bind={user_id}" in await rig.engine.add_credits_text(KEY, admin=True)
 
 
 async def test_no_credits_tells_registered_users_to_top_up(make_rig) -> None:  # type: ignore[no-untyped-def]
@@ -160,14 +176,14 @@ async def test_dropped_stream_reads_the_state_and_never_resends(rig: Rig) -> Non
     assert rig.emulator.state.counters.turns == 2, "the dropped message was not sent again"
 
 
-async def test_dropped_stream_with_no_change_gives_up_with_retry(rig: Rig) -> None:
+async def test_dropped_stream_with_no_change_gives_up_without_resending(rig: Rig) -> None:
     await say(rig, "hello")
     rig.emulator.set_fault("drop_stream")
     await say(rig, "what can you do?")
 
     final = rig.port.messages[-1]
     assert EN.recovery_gave_up() in final.text
-    assert final.actions == (Action.RETRY,)
+    assert final.actions == (Action.TIMELINE,), "it may have gone through: no re-send"
     assert rig.emulator.state.counters.turns == 2
 
 
@@ -225,7 +241,7 @@ async def test_credits_status_and_chinese_keywords_skip_the_agent(rig: Rig) -> N
     await say(rig, "status")
 
     texts = rig.port.texts()
-    assert sum("100" in t or "available" in t.lower() for t in texts[-3:-1]) >= 1
+    assert texts[-3] == texts[-2] == "💳 9999 credits left."
     assert "Timeline (" in texts[-1]
     assert rig.emulator.state.counters.turns == 1
 
@@ -381,3 +397,28 @@ async def test_reset_binds_a_fresh_session_or_says_why_it_could_not(rig: Rig) ->
     assert await rig.engine.reset(KEY, owner_id=1) == EN.error(ServiceUnavailable())
     still = await rig.store.get_conversation(KEY)
     assert still and still.session_id == new.session_id
+
+
+@pytest.mark.parametrize(
+    ("fault", "wrong"),
+    [
+        ("turn_unsupported_file", "that file type isn't supported"),
+        ("turn_file_too_large", "that file is too large"),
+        ("turn_plan_refused", "can't export"),
+    ],
+)
+async def test_a_refused_chat_turn_is_worded_for_the_chat_turn(
+    rig: Rig, fault: str, wrong: str
+) -> None:
+    await say(rig, "hello")
+    rig.emulator.set_fault(fault)
+    await say(rig, GENERATE)
+
+    final = rig.port.messages[-1].text
+    assert "NemoVideo" in final
+    assert wrong not in final.lower(), "worded as if a file or an export were refused"
+    assert rig.port.messages[-1].actions == (), "no Retry that cannot work"
+    zh = Wording("zh")
+    chinese = {zh.error(e, doing=Doing.CHAT) for e in (UnsupportedFile(), FileTooLarge(),
+                                                         ExportBlocked())}
+    assert len(chinese) == 3 and all("请求" in text for text in chinese)
