@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.core.conversation import TurnOutcome, TurnRunner
-from bot.core.intents import Intent, is_upload_word, route
+from bot.core.intents import Intent, has_visible_text, is_upload_word, route
 from bot.core.live import LiveReply, live_status
 from bot.core.port import (
     Action,
@@ -266,7 +266,11 @@ class Engine:
             await self._port.send(key, await self.status_text(key))
         elif intent is Intent.EXPORT:
             await self.export(key, message.author_id)
-        elif text:
+        elif not has_visible_text(text):
+            # Nothing to act on (a bare mention, `** **`): never a paid turn.
+            if message.text:
+                await self._port.send(key, wording.say_what())
+        else:
             async with self._turn_lock(key, wording):
                 if await self._within_limit(message.author_id, key, wording):
                     await self._chat(key, message.author_id, text, wording)

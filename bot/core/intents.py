@@ -29,7 +29,7 @@ import re
 import unicodedata
 from enum import StrEnum
 
-__all__ = ["Intent", "is_upload_word", "route"]
+__all__ = ["Intent", "has_visible_text", "is_upload_word", "route"]
 
 
 class Intent(StrEnum):
@@ -159,6 +159,20 @@ _HANDOVER_ZH = re.compile(
 
 _DISCORD_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+#: Mentions and channel links: they name someone or somewhere, they say nothing.
+_MENTIONS = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
+#: Markdown's marker characters, which show as formatting or not at all.
+_MARKERS = frozenset("*_~|`>#-")
+
+
+def has_visible_text(text: str) -> bool:
+    """True when `text` says something a person could read: not only whitespace,
+    mentions, markdown markers (`** **`, `|| ||`) or invisible characters (U+200B)."""
+    for char in _MENTIONS.sub("", text):
+        if char.isspace() or char in _MARKERS or unicodedata.category(char) in ("Cf", "Cc"):
+            continue
+        return True
+    return False
 
 
 def _normalise(text: str) -> str:

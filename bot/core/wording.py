@@ -156,6 +156,13 @@ class Wording:
             return self._pick("✂️ Editing the timeline…", "✂️ 正在编辑时间线…")
         return self._pick("⚙️ Working…", "⚙️ 处理中…")
 
+    def say_what(self) -> str:
+        """For a message with nothing readable in it (a bare mention, only formatting)."""
+        return self._pick(
+            f"💬 I'm listening: tell me what to make or change, e.g. {_EXAMPLE_EN}.",
+            f"💬 我在听：告诉我要制作或修改什么，例如{_EXAMPLE_ZH}。",
+        )
+
     def wait_your_turn(self) -> str:
         return self._pick(
             "⏳ I'm still working on the previous message — yours is next.",

@@ -68,3 +68,19 @@ async def test_every_message_but_the_delivery_pings_nobody(studio: WorldFactory)
     assert allowed["parse"] == [] and not allowed.get("roles")
     assert [int(user) for user in allowed["users"]] == [world.alice.id]
     assert deliveries[0]["content"].startswith(world.alice.mention)
+
+
+async def test_a_message_with_only_formatting_or_a_mention_costs_nothing(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    thread = await start_video(world, SUNSET)
+    turns = world.emulator.state.counters.turns
+    me = world.bot.user
+    assert me is not None
+
+    for text in (f"<@{me.id}>", "** **", "|| ||", f"<@{me.id}> \u200b"):
+        await world.alice.send(thread, text)
+        await world.idle()
+
+    assert world.emulator.state.counters.turns == turns

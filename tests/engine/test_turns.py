@@ -422,3 +422,17 @@ async def test_a_refused_chat_turn_is_worded_for_the_chat_turn(
     chinese = {zh.error(e, doing=Doing.CHAT) for e in (UnsupportedFile(), FileTooLarge(),
                                                          ExportBlocked())}
     assert len(chinese) == 3 and all("请求" in text for text in chinese)
+
+
+@pytest.mark.parametrize(
+    "text", ["   ", "** **", "|| ||", "`` ``", "\u200b", "<@123456789012345678>", "> ", "@here"]
+)
+async def test_a_message_with_nothing_visible_never_starts_a_paid_turn(
+    rig: Rig, text: str
+) -> None:
+    await say(rig, "hello")
+    turns = rig.emulator.state.counters.turns
+    await say(rig, text)
+
+    assert rig.emulator.state.counters.turns == turns
+    assert rig.port.messages[-1].text == EN.say_what()
