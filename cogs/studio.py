@@ -176,6 +176,7 @@ class Studio(commands.Cog):
                 texts.bound_here(shorten(prompt, STARTER_EXCERPT_CHARS)),
                 allowed_mentions=NO_MENTIONS,
             )
+            self.bot.engine.expect_session(key)
             self.bot.spawn(
                 self._begin(key, user.id, prompt, files, language), name=f"video-{key}"
             )
@@ -203,6 +204,7 @@ class Studio(commands.Cog):
             return
         log.info("video session thread %s opened by %s", thread.id, user.id)
         key = conversation_key(thread.id)
+        self.bot.engine.expect_session(key)  # commands in the new thread wait for it
         self.bot.spawn(self._begin(key, user.id, prompt, files, language), name=f"video-{key}")
 
     @app_commands.command(name="export")
@@ -210,10 +212,14 @@ class Studio(commands.Cog):
         """Render this thread's video as an MP4 and post it here."""
         texts = EdgeTexts(language_from_locale(interaction.locale))
         key = conversation_key(interaction.channel_id or 0)
-        if not await self.bot.engine.is_session(key):
+        # A session still being created is waited for by the export, not refused.
+        starting = self.bot.engine.is_starting(key)
+        if not starting and not await self.bot.engine.is_session(key):
             await self._private(interaction, texts.no_session())
             return
-        await self._private(interaction, texts.export_requested())
+        await self._private(
+            interaction, texts.export_when_started() if starting else texts.export_requested()
+        )
         self.bot.spawn(self.bot.engine.export(key, interaction.user.id), name=f"export-{key}")
 
     @app_commands.command(name="status")
@@ -221,10 +227,11 @@ class Studio(commands.Cog):
         """Show this thread's timeline: its clips, music, titles and length."""
         texts = EdgeTexts(language_from_locale(interaction.locale))
         key = conversation_key(interaction.channel_id or 0)
-        if not await self.bot.engine.is_session(key):
+        starting = self.bot.engine.is_starting(key)
+        if not starting and not await self.bot.engine.is_session(key):
             await self._private(interaction, texts.no_session())
             return
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True)  # a starting session is waited for
         reply = await self.bot.engine.status_reply(key)
         picture = await timeline_file(reply)
         if picture is None:

@@ -106,6 +106,13 @@ class EdgeTexts:
             "📦 已请求导出：视频完成后会发在这里。",
         )
 
+    def export_when_started(self) -> str:
+        return self._pick(
+            "📦 This video's session is still starting: the export begins as soon as it's "
+            "ready, and the video will be posted here.",
+            "📦 这个视频的会话还在创建中：创建好后会立即开始导出，视频完成后会发在这里。",
+        )
+
     def reset_not_owner(self) -> str:
         return self._pick(
             "Only the person who started this session, or a moderator, can reset it.",

@@ -100,6 +100,8 @@ class Engine:
         #: Per conversation, the last message that provably never reached NemoVideo
         #: (`RequestNotSent`): the only kind that may be sent again (Action.RESEND).
         self._unsent: dict[str, IncomingMessage] = {}
+        #: Conversations whose session is being created (`expect_session` → `begin`).
+        self._starting: dict[str, asyncio.Event] = {}
         self._uploads = UploadChecker(min(MAX_UPLOAD_BYTES, self._limits.download_max_bytes))
         self._turns = TurnRunner(client, port, self._timings, self.explain)
         self.renders = RenderManager(
@@ -140,7 +142,19 @@ class Engine:
             return record
         return await self.start_conversation(conversation, owner_id=owner_id, language=language)
 
+    def expect_session(self, conversation: str) -> None:
+        """`begin` is about to create `conversation`'s session in the background: until it
+        exists (or failed), `is_session` waits for it instead of answering no."""
+        self._starting.setdefault(conversation, asyncio.Event())
+
+    def is_starting(self, conversation: str) -> bool:
+        return conversation in self._starting
+
     async def is_session(self, conversation: str) -> bool:
+        """Does `conversation` have a session? One being created is waited for."""
+        starting = self._starting.get(conversation)
+        if starting is not None:
+            await starting.wait()
         return await self._store.get_conversation(conversation) is not None
 
     # ----- the words for errors ------------------------------------------------------
@@ -307,9 +321,9 @@ class Engine:
         return (await self.status_reply(conversation)).text
 
     async def status_reply(self, conversation: str) -> StatusReply:
+        if not await self.is_session(conversation):  # one being created is waited for
+            return StatusReply((await self.wording_for(conversation)).nothing_to_export())
         wording = await self.wording_for(conversation)
-        if not await self.is_session(conversation):
-            return StatusReply(wording.nothing_to_export())
         try:
             state = await self._with_session(conversation, wording, self._client.fetch_state)
         except NemoError as exc:
@@ -318,8 +332,9 @@ class Engine:
 
     async def export(self, conversation: str, requester_id: int | None) -> None:
         """Render the conversation's timeline; one render at a time, never mid-turn."""
+        session = await self.is_session(conversation)  # one being created is waited for
         wording = await self.wording_for(conversation)
-        if not await self.is_session(conversation):
+        if not session:
             await self._port.send(conversation, wording.nothing_to_export())
             return
         async with self._turn_lock(conversation, wording):
@@ -340,6 +355,7 @@ class Engine:
 
     async def begin(self, first: IncomingMessage, *, language: str = "en") -> None:
         """A new video: a fresh session for the conversation, then its first message."""
+        self.expect_session(first.conversation)
         try:
             await self.start_conversation(
                 first.conversation, owner_id=first.author_id, language=language
@@ -348,6 +364,10 @@ class Engine:
             words = await self.explain(exc, Wording(language), Doing.CHAT)
             await self._port.send(first.conversation, words)
             return
+        finally:
+            started = self._starting.pop(first.conversation, None)
+            if started is not None:
+                started.set()
         await self.handle(first, language=language)
 
     async def reset(self, conversation: str, *, owner_id: int | None) -> str | None:

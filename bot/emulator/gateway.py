@@ -67,7 +67,10 @@ async def create_session(request: web.Request) -> web.Response:
     body = await read_json(request)
     task_name = str(body.get("task_name") or "project")
     language = str(body.get("language") or "en")
-    session = state_of(request).create_session(token.user, task_name, language)
+    state = state_of(request)
+    if state.session_gate is not None:
+        await state.session_gate.wait()
+    session = state.create_session(token.user, task_name, language)
     return gateway_ok(
         {"task_id": session.task_id, "session_id": session.session_id, "user_id": session.user_id}
     )

@@ -7,6 +7,7 @@ to answer. Time comes from `clock` (epoch seconds), so a test can move it forwar
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections import deque
@@ -231,6 +232,8 @@ class EmulatorState:
         self.sessions: dict[str, Session] = {}
         self.renders: dict[str, Render] = {}
         self.faults = Faults()
+        #: When set, session creation waits for it (tests: a session still being created).
+        self.session_gate: asyncio.Event | None = None
         self.counters = Counters()
         self.requests: deque[RequestRecord] = deque(maxlen=MAX_RECORDED_REQUESTS)
 

@@ -8,7 +8,12 @@ import discord
 import pytest
 
 from cogs.keys import conversation_key
-from tests.discord.conftest import WorldFactory, button_labels, hanging_nemovideo, start_video
+from tests.discord.conftest import (
+    WorldFactory,
+    button_labels,
+    hanging_nemovideo,
+    start_video,
+)
 
 SUNSET = "a 15-second clip of a sunset over a mountain lake, cinematic, with background music"
 
@@ -233,3 +238,4 @@ async def test_every_interaction_is_answered_even_while_nemovideo_hangs(
 
         # …but the member already has an answer.
         assert len(world.requests("POST", "/callback")) == callbacks_before + 1
+

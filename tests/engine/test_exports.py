@@ -224,3 +224,27 @@ async def test_a_deleted_progress_message_is_replaced_once(rig: Rig) -> None:
     progress = [m for m in rig.port.messages if "🎞️" in m.text and m is not started]
     assert len(progress) <= 1, "one replacement, then it is edited"
     assert len(rig.port.files()) == 1
+
+
+async def test_export_while_the_session_is_still_being_created_waits_for_it(rig: Rig) -> None:
+    """`/export` straight after `/video`: the thread's session is not there yet."""
+    from bot.core.port import IncomingMessage
+
+    gate = asyncio.Event()
+    rig.emulator.state.session_gate = gate  # NemoVideo takes its time creating it
+    begin = asyncio.create_task(rig.engine.begin(IncomingMessage(KEY, 1, GENERATE)))
+    await asyncio.sleep(0)
+    assert rig.engine.is_starting(KEY), "begin marks the session as being created at once"
+    export = asyncio.create_task(rig.engine.export(KEY, 1))
+    status = asyncio.create_task(rig.engine.status_text(KEY))
+    await asyncio.sleep(0.2)
+    assert not export.done() and not status.done(), "they wait instead of saying 'no session'"
+
+    gate.set()
+    await asyncio.gather(begin, export)
+    await rig.engine.drain()
+
+    assert EN.nothing_to_export() not in rig.port.texts()
+    assert "Timeline (" in await status
+    assert rig.emulator.state.counters.renders == 1
+    assert rig.port.files(), "the video was delivered"
