@@ -45,6 +45,8 @@ STARTER_EXCERPT_CHARS = 200
 THREAD_AUTO_ARCHIVE_MINUTES: Literal[1440] = 1440
 #: How long Discord's CDN may take to accept the connection for an attachment.
 ATTACHMENT_CONNECT_SECONDS = 10.0
+#: How long `/reset`'s confirmation button works.
+CONFIRM_SECONDS = 300.0
 #: Message kinds people write; joins, pins, thread-created notices and the like are not turns.
 USER_MESSAGE_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
 
@@ -104,6 +106,29 @@ def incoming_attachment(
         url=item.url,
         content_type=item.content_type,
     )
+
+
+class ConfirmReset(discord.ui.View):
+    """The button under `/reset`'s question; only the member who asked can press it."""
+
+    def __init__(self, bot: NemoBot, key: str, requester_id: int, texts: EdgeTexts) -> None:
+        super().__init__(timeout=CONFIRM_SECONDS)
+        self._bot, self._key, self._requester, self._texts = bot, key, requester_id, texts
+        self.confirm.label = texts.label_reset_confirm()
+
+    @discord.ui.button(emoji="🆕", style=discord.ButtonStyle.danger)
+    async def confirm(
+        self, interaction: discord.Interaction[NemoBot], _button: discord.ui.Button[ConfirmReset]
+    ) -> None:
+        if interaction.user.id != self._requester:
+            await interaction.response.send_message(self._texts.reset_not_owner(), ephemeral=True)
+            return
+        self.stop()
+        await interaction.response.defer()  # the reset may wait on NemoVideo
+        failure = await self._bot.engine.reset(self._key, owner_id=self._requester)
+        await interaction.edit_original_response(
+            content=clip(failure or self._texts.reset_done()), view=None
+        )
 
 
 class Studio(commands.Cog):
@@ -264,9 +289,13 @@ class Studio(commands.Cog):
         ):
             await self._private(interaction, texts.reset_not_owner())
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        failure = await self.bot.engine.reset(key, owner_id=interaction.user.id)
-        await interaction.followup.send(clip(failure or texts.reset_done()), ephemeral=True)
+        # Throwing a timeline away is not undone: ask first, privately, with a button.
+        await interaction.response.send_message(
+            texts.reset_confirm(),
+            view=ConfirmReset(self.bot, key, interaction.user.id, texts),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
 
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction[NemoBot]) -> None:

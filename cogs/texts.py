@@ -119,6 +119,16 @@ class EdgeTexts:
             "只有发起这个会话的人或管理员可以重置它。",
         )
 
+    def reset_confirm(self) -> str:
+        return self._pick(
+            "Start this thread over? Its current timeline is thrown away, and that can't be "
+            "undone.",
+            "要让这个子区重新开始吗？当前的时间线会被丢弃，且无法恢复。",
+        )
+
+    def label_reset_confirm(self) -> str:
+        return self._pick("Start over", "重新开始")
+
     def reset_done(self) -> str:
         return self._pick(
             "Done: this thread now has a fresh session.", "已完成：这个子区已开始新的会话。"

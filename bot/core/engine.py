@@ -371,17 +371,33 @@ class Engine:
         await self.handle(first, language=language)
 
     async def reset(self, conversation: str, *, owner_id: int | None) -> str | None:
-        """Start over with a fresh NemoVideo session; None, or why it could not be done."""
+        """Start over with a fresh NemoVideo session; None, or why it was not done.
+
+        Never while something of the old session is in flight: a running (or resumed)
+        turn, or a render, would otherwise post into the fresh session's conversation.
+        The turn lock is held throughout, so nothing starts in between.
+        """
         record = await self._store.get_conversation(conversation)
         wording = Wording(record.language if record else "en")
-        try:
-            await self.start_conversation(
-                conversation, owner_id=owner_id, language=wording.language
-            )
-        except NemoError as exc:
-            return await self.explain(exc, wording, Doing.CHAT)
-        await self._port.send(conversation, wording.session_reset())
+        lock = self._locks.setdefault(conversation, asyncio.Lock())
+        if lock.locked() or await self._turn_unfinished(conversation):
+            return wording.reset_busy()
+        async with lock:
+            if await self.renders.is_rendering(conversation):
+                return wording.reset_while_rendering()
+            try:
+                await self.start_conversation(
+                    conversation, owner_id=owner_id, language=wording.language
+                )
+            except NemoError as exc:
+                return await self.explain(exc, wording, Doing.CHAT)
+            self._unsent.pop(conversation, None)
+            await self._port.send(conversation, wording.session_reset())
         return None
+
+    async def _turn_unfinished(self, conversation: str) -> bool:
+        """A turn of `conversation` still running here or being resumed after a restart."""
+        return any(t.conversation == conversation for t in await self._store.get_unfinished_turns())
 
     # ----- start-up and shut-down ----------------------------------------------------
 

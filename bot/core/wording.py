@@ -585,6 +585,20 @@ class Wording:
             "🔒 抱歉，你没有使用这里视频工作室的权限。",
         )
 
+    def reset_busy(self) -> str:
+        return self._pick(
+            "⏳ I'm still working on a message in this session. Reset once it's done, so "
+            "nothing of it lands in the fresh session.",
+            "⏳ 这个会话里还有消息在处理中。请等它完成后再重置，以免它的结果混进新会话。",
+        )
+
+    def reset_while_rendering(self) -> str:
+        return self._pick(
+            "🎞️ A render of this session's video is still running. I'll post it here when "
+            "it's done; reset after that, so it isn't mixed up with the fresh session.",
+            "🎞️ 这个会话的视频还在渲染中，完成后我会发到这里。请在那之后再重置，以免与新会话混淆。",
+        )
+
     def session_reset(self) -> str:
         return self._pick(
             "🆕 Started a fresh session — the previous timeline is gone. Describe your next "

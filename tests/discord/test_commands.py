@@ -161,11 +161,16 @@ async def test_reset_gives_the_thread_a_fresh_session(studio: WorldFactory) -> N
 
     result = await world.alice.slash(thread, "reset")
     await world.idle()
+    asked = await world.bot.store.get_conversation(key)
+    assert result.ephemeral and result.response is not None
+    assert asked == before, "nothing is thrown away before the confirmation"
+
+    await world.alice.click(result.response, label="Start over")
+    await world.idle()
 
     after = await world.bot.store.get_conversation(key)
     assert before is not None and after is not None
     assert after.session_id != before.session_id
-    assert result.ephemeral
     assert "fresh session" in world.bot_messages(thread)[-1].content
 
 

@@ -7,6 +7,7 @@ import dataclasses
 import discord
 
 from bot.core.store import fingerprint_state
+from bot.core.wording import Wording
 from cogs.keys import conversation_key
 from tests.discord.conftest import (
     FAST,
@@ -101,3 +102,27 @@ async def test_a_render_finishing_in_an_archived_thread_reopens_it(
 
     assert any(has_mp4(m) for m in world.bot_messages(thread))
     assert world.channel_edits(thread.id) == [{"archived": False}]
+
+
+async def test_reset_during_a_render_is_refused_and_the_video_still_arrives(
+    studio: WorldFactory,
+) -> None:
+    world = await studio(timings=SLOW_POLL)
+    thread = await start_video(world, SUNSET)
+    key = conversation_key(thread.id)
+    before = await world.bot.store.get_conversation(key)
+    await export_in_flight(world)
+
+    asked = await world.alice.slash(thread, "reset")
+    assert asked.response is not None
+    pressed = await world.alice.click(asked.response, label="Start over")
+    await renders_finished(world.emulator)
+    await world.env.advance_time(61)
+
+    after = await world.bot.store.get_conversation(key)
+    assert before is not None and after is not None and after.session_id == before.session_id
+    assert pressed.acknowledged
+    shown = asked.response  # the question, now edited into the answer
+    assert shown is not None and shown.content == Wording("en").reset_while_rendering()
+    assert all("fresh session" not in m.content for m in world.bot_messages(thread))
+    assert has_mp4(world.bot_messages(thread)[-1])

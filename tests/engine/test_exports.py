@@ -248,3 +248,22 @@ async def test_export_while_the_session_is_still_being_created_waits_for_it(rig:
     assert "Timeline (" in await status
     assert rig.emulator.state.counters.renders == 1
     assert rig.port.files(), "the video was delivered"
+
+
+@pytest.mark.parametrize("emulator_config", [fast_config(render_seconds=1.0)])
+async def test_reset_during_a_render_is_refused_so_the_video_never_lands_in_a_fresh_session(
+    rig: Rig,
+) -> None:
+    await generated(rig)
+    old = await rig.store.get_conversation(KEY)
+    await rig.engine.export(KEY, REQUESTER)
+    assert await rig.engine.renders.is_rendering(KEY)
+
+    refused = await rig.engine.reset(KEY, owner_id=1)
+    await rig.engine.drain()
+
+    assert refused == EN.reset_while_rendering()
+    now = await rig.store.get_conversation(KEY)
+    assert old and now and now.session_id == old.session_id
+    assert rig.port.files(), "the render of this session was delivered in it"
+    assert EN.session_reset() not in rig.port.texts()

@@ -436,3 +436,22 @@ async def test_a_message_with_nothing_visible_never_starts_a_paid_turn(
 
     assert rig.emulator.state.counters.turns == turns
     assert rig.port.messages[-1].text == EN.say_what()
+
+
+@pytest.mark.parametrize("emulator_config", [fast_config(turn_scale=0.01)])
+async def test_reset_during_a_turn_is_refused_and_the_turn_never_lands_in_a_fresh_session(
+    rig: Rig,
+) -> None:
+    await say(rig, "hello")
+    old = await rig.store.get_conversation(KEY)
+    turn = asyncio.create_task(say(rig, GENERATE))
+    await rig.port.wait_for(lambda: len(rig.port.messages) >= 2)
+
+    refused = await rig.engine.reset(KEY, owner_id=1)
+    await turn
+
+    assert refused == EN.reset_busy()
+    now = await rig.store.get_conversation(KEY)
+    assert old and now and now.session_id == old.session_id
+    assert EN.session_reset() not in rig.port.texts()
+    assert await rig.engine.reset(KEY, owner_id=1) is None, "once the turn is done, it resets"
