@@ -123,6 +123,28 @@ def plan_turn(
     return TurnPlan(kind, cost_of(kind, config), steps)
 
 
+def with_article(noun: str) -> str:
+    """`sunset over a lake` → `a sunset over a lake`; `ocean` → `an ocean`; a phrase that
+    already starts with a determiner or is a plural stays as it is."""
+    words = noun.lower().split()
+    first = words[0] if words else ""
+    # The head noun is the last word before a preposition: `city lights at night` → lights.
+    cut = next((i for i, word in enumerate(words) if word in _PREPOSITIONS), len(words))
+    head = words[cut - 1] if cut else first
+    if first in _DETERMINERS or (head.endswith("s") and not head.endswith("ss")):
+        return noun
+    return f"{'an' if first[:1] in 'aeiou' else 'a'} {noun}"
+
+
+_PREPOSITIONS = frozenset(
+    {"over", "at", "in", "on", "under", "with", "by", "from", "of", "near", "across"}
+)
+_DETERMINERS = frozenset(
+    {"a", "an", "the", "my", "your", "our", "their", "his", "her", "its", "this", "that",
+     "these", "those", "some", "any"}
+)
+
+
 def _generation(text: str, session: Session, total: float, zh: bool, ids: _Ids) -> list[Step]:
     subject = drafts.subject_of(text)
     duration_ms = drafts.duration_ms_in(text) or drafts.DEFAULT_VIDEO_MS
@@ -152,7 +174,8 @@ def _generation(text: str, session: Session, total: float, zh: bool, ids: _Ids) 
         )
     else:
         intro = (
-            f"Great idea! I'm generating a {seconds}-second video of {subject} now. "
+            f"Great idea! I'm generating a {seconds}-second video of {with_article(subject)} "
+            "now. "
             "This usually takes a few minutes."
         )
         final = (

@@ -78,3 +78,19 @@ def test_several_edits_in_one_message_all_apply() -> None:
     assert drafts.music_of(result) == ("Calm Piano", 0.21)
     assert drafts.duration_seconds_of(result) == 6
     assert draft["t"][1]["sg"][0]["name"] == "Lo-fi"  # the input is left untouched
+
+
+@pytest.mark.parametrize(
+    ("prompt", "said"),
+    [
+        ("make a 15-second video of a sunset", "video of a sunset now"),
+        ("generate a 10-second sunset timelapse over a lake", "video of a sunset timelapse"),
+        ("make a video of an ocean at dawn", "video of an ocean at dawn"),
+        ("make a video of city lights", "video of city lights"),
+    ],
+)
+def test_the_generation_reply_puts_an_article_before_the_subject(prompt: str, said: str) -> None:
+    from bot.emulator.turns import with_article
+
+    text = f"video of {with_article(drafts.subject_of(prompt))} now"
+    assert said in text
