@@ -8,6 +8,7 @@ import discord
 
 from bot.core.store import fingerprint_state
 from bot.core.wording import Wording
+from bot.nemo.errors import SessionNotFound
 from cogs.keys import conversation_key
 from tests.discord.conftest import (
     FAST,
@@ -126,3 +127,32 @@ async def test_reset_during_a_render_is_refused_and_the_video_still_arrives(
     assert shown is not None and shown.content == Wording("en").reset_while_rendering()
     assert all("fresh session" not in m.content for m in world.bot_messages(thread))
     assert has_mp4(world.bot_messages(thread)[-1])
+
+
+async def test_a_turn_cut_off_by_a_restart_whose_session_is_gone_gets_one_sentence(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    thread = await start_video(world, SUNSET)
+    key = conversation_key(thread.id)
+    status = world.bot_messages(thread)[-1]
+    record = await world.bot.store.get_conversation(key)
+    assert record is not None
+    before = await world.bot.nemo.fetch_state(record.session_id)
+    await world.bot.store.start_turn(
+        key, author_id=world.alice.id, status_message_id=str(status.id),
+        state_fingerprint=fingerprint_state(before),
+    )
+    del world.emulator.state.sessions[record.session_id]  # NemoVideo forgot it meanwhile
+    turns_before = world.emulator.state.counters.turns
+
+    await world.restart()
+    await world.idle()
+
+    lost = Wording("en").error(SessionNotFound())
+    shown = [m.content for m in world.bot_messages(thread)]
+    assert shown.count(lost) == 1 and not any("Send it again" in m for m in shown)
+    after = await world.bot.store.get_conversation(key)
+    assert after is not None and after.session_id != record.session_id
+    assert world.emulator.state.counters.turns == turns_before, "nothing was re-sent"
+    assert await world.bot.store.get_unfinished_turns() == []
