@@ -26,7 +26,13 @@ from bot.core.port import Attachment, AttachmentUnavailable, IncomingMessage
 from bot.core.records import Language
 from bot.core.wording import Wording
 from bot.nemo.multipart import CHUNK_BYTES
-from cogs.access import IN_THREAD_PERMISSIONS, THREAD_PERMISSIONS, has_allowed_role, missing
+from cogs.access import (
+    IN_THREAD_PERMISSIONS,
+    THREAD_PERMISSIONS,
+    has_allowed_role,
+    may_manage_bot,
+    missing,
+)
 from cogs.keys import conversation_key
 from cogs.pictures import timeline_file
 from cogs.replies import NO_MENTIONS, clip
@@ -272,6 +278,9 @@ class Studio(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         key = conversation_key(interaction.channel_id or 0)
         text = await self.bot.engine.credits_text(key)
+        if may_manage_bot(interaction) and await self.bot.engine.bind_link():
+            # Only an admin, and only privately: the link claims the bot's shared account.
+            text += "\n\n" + await self.bot.engine.add_credits_text(key, admin=True)
         await interaction.followup.send(clip(text), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="reset")

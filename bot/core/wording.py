@@ -494,9 +494,10 @@ class Wording:
 
     def unexpected_error(self) -> str:
         return self._pick(
-            "⚠️ Something went wrong on my side. Your timeline is safe — press Retry or ask "
-            "for the timeline to see where things stand.",
-            "⚠️ 我这边出了点问题。你的时间线没有丢失——点“重试”或查看时间线了解当前进度。",
+            "⚠️ Something went wrong on my side. Your timeline is safe — press Timeline to "
+            "see where things stand, then tell me what you'd like next.",
+            "⚠️ 我这边出了点问题。你的时间线没有丢失——点“时间线”查看当前进度，"
+            "再告诉我接下来要做什么。",
         )
 
     def render_already_running(self) -> str:

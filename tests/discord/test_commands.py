@@ -244,3 +244,20 @@ async def test_every_interaction_is_answered_even_while_nemovideo_hangs(
         # …but the member already has an answer.
         assert len(world.requests("POST", "/callback")) == callbacks_before + 1
 
+
+
+async def test_credits_shows_the_claim_link_only_to_an_admin_and_only_privately(
+    studio: WorldFactory,
+) -> None:
+    world = await studio(nemo_token=None)  # the bot's shared anonymous account
+    thread = await start_video(world, SUNSET)
+    admins = world.guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    owner = world.guild.add_member(world.env.create_user("owner"), roles=[admins])
+
+    member = await world.alice.slash(thread, "credits")
+    admin = await owner.slash(thread, "credits")
+
+    assert member.response is not None and "bind=" not in member.response.content
+    assert admin.ephemeral and admin.response is not None
+    assert "register?bind=anon_" in admin.response.content
+    assert all("bind=" not in m.content for m in world.bot_messages(thread))
