@@ -195,7 +195,8 @@ class Studio(commands.Cog):
         if interaction.guild is None or isinstance(channel, discord.Thread):
             key = conversation_key(interaction.channel_id or 0)
             if interaction.guild is not None:
-                if await self.bot.engine.is_session(key):
+                engine = self.bot.engine  # a session still starting is one, without waiting
+                if engine.is_starting(key) or await engine.is_session(key):
                     await self._private(interaction, texts.just_type())
                     return
                 lacking = missing(interaction.app_permissions, IN_THREAD_PERMISSIONS)
@@ -288,6 +289,9 @@ class Studio(commands.Cog):
         """Start this thread over with a fresh video session (the old timeline is dropped)."""
         texts = EdgeTexts(language_from_locale(interaction.locale))
         key = conversation_key(interaction.channel_id or 0)
+        if self.bot.engine.is_starting(key):  # nothing to throw away yet
+            await self._private(interaction, texts.session_starting())
+            return
         record = await self.bot.store.get_conversation(key)
         if record is None:
             await self._private(interaction, texts.no_session())

@@ -106,6 +106,12 @@ class EdgeTexts:
             "📦 已请求导出：视频完成后会发在这里。",
         )
 
+    def session_starting(self) -> str:
+        return self._pick(
+            "This thread's video session is still starting: try again in a moment.",
+            "这个子区的视频会话还在创建中，请稍后再试。",
+        )
+
     def export_when_started(self) -> str:
         return self._pick(
             "📦 This video's session is still starting: the export begins as soon as it's "

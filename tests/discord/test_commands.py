@@ -261,3 +261,21 @@ async def test_credits_shows_the_claim_link_only_to_an_admin_and_only_privately(
     assert admin.ephemeral and admin.response is not None
     assert "register?bind=anon_" in admin.response.content
     assert all("bind=" not in m.content for m in world.bot_messages(thread))
+
+
+async def test_commands_in_a_thread_whose_session_is_starting_say_so_without_waiting(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    thread = await start_video(world, SUNSET)
+    key = conversation_key(thread.id)
+    engine = world.bot.engine
+    engine.expect_session(key)  # as `/video` does before its session exists
+    try:
+        reset = await world.alice.slash(thread, "reset")
+        video = await world.alice.slash(thread, "video", prompt=SUNSET)
+    finally:
+        engine._starting.pop(key).set()
+
+    assert reset.response is not None and "still starting" in reset.response.content
+    assert video.response is not None and "already a video session" in video.response.content
