@@ -12,8 +12,9 @@ brief's error table. `translate_gui` (from `bot.core.gui_phrases`) rewrites the 
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from enum import StrEnum
+from typing import Protocol
 from urllib.parse import quote
 
 from bot.core.gui_phrases import translate_gui
@@ -42,9 +43,13 @@ class Doing(StrEnum):
     EXPORT = "export"
 
 
-#: Puts an error into a user's words (the engine's `explain`, which knows who is anonymous
-#: and who reads the chat). The third argument says what failed (default: export).
-Explain = Callable[..., Awaitable[str]]
+class Explain(Protocol):
+    """Puts an error into a user's words: the engine's `explain`, which knows who is
+    anonymous and who reads the chat. `doing` says what failed (default: an export)."""
+
+    def __call__(
+        self, error: NemoError, wording: Wording, doing: Doing = ..., /
+    ) -> Awaitable[str]: ...
 
 __all__ = [
     "MAX_UPLOAD_MB",
