@@ -284,11 +284,16 @@ class TurnRunner:
         exc: SessionNotFound,
         on_session_lost: SessionLost,
     ) -> TurnOutcome:
-        """NemoVideo lost the session mid-turn: bind a new one and say so, in one line."""
-        await on_session_lost()
+        """NemoVideo lost the session mid-turn: bind a new one and say so, in one line
+        (or, when no new one can be made now, say why; the next message tries again)."""
         outcome.error = exc
         outcome.changed = None
-        await reply.finish(_join(outcome.text, await self._explain(exc, wording, Doing.CHAT)))
+        try:
+            await on_session_lost()
+        except NemoError as failure:
+            outcome.error = failure
+        said = await self._explain(outcome.error, wording, Doing.CHAT)
+        await reply.finish(_join(outcome.text, said))
         return outcome
 
     async def _fail(
