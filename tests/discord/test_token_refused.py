@@ -1,6 +1,7 @@
 """NemoVideo rejects a still-valid free token (1001) and then refuses a new one with a 429
-that lasts days (issue 11, defect 14): the thread is told what happened and what the
-operator can do, never "busy — retrying", and it is not held up."""
+that lasts days (issue 11, defect 14): the thread is told what happened, never "busy —
+retrying", and it is not held up. What the operator can do (set NEMO_TOKEN) goes to the
+log, not to the server's members (defect 9)."""
 
 from __future__ import annotations
 
@@ -27,14 +28,15 @@ async def test_a_refused_token_renewal_during_a_turn_is_told_as_what_it_is(
     await world.alice.send(thread, 'add a title "Golden Hour"')
     await world.idle()
 
-    refused = [text for text in said(world, thread) if "NEMO_TOKEN" in text]
+    refused = [text for text in said(world, thread) if "won't renew" in text]
     assert len(refused) == 1 and "about 7 days" in refused[0]
+    assert "admin has been told" in refused[0] and "NEMO_TOKEN" not in refused[0]
     assert not any("busy" in text or "retrying" in text for text in said(world, thread))
 
     # The token that was kept still works: the next message is answered at once.
     await world.alice.send(thread, "make the music calmer")
     await world.idle()
-    assert "NEMO_TOKEN" not in said(world, thread)[-1]
+    assert "won't renew" not in said(world, thread)[-1]
     assert world.emulator.state.counters.token_requests == 2  # the first, one refused
 
 
@@ -55,6 +57,6 @@ async def test_a_render_whose_checks_hit_a_refused_token_says_so(studio: WorldFa
     await world.idle()
 
     last = said(world, thread)[-1]
-    assert "NEMO_TOKEN" in last and "about 7 days" in last
+    assert "won't renew" in last and "about 7 days" in last and "NEMO_TOKEN" not in last
     assert not any("busy" in text or "can't reach" in text for text in said(world, thread))
     assert world.emulator.state.counters.token_requests == 2  # asked once, never again
