@@ -29,6 +29,7 @@ from bot.core.recovery import Recovery, recovery_for
 from bot.core.renders import RenderManager
 from bot.core.store import Conversation, Store, Turn, fingerprint_state
 from bot.core.timings import Timings
+from bot.core.turn_line import Place, TurnLine
 from bot.core.uploads import MAX_UPLOAD_BYTES, StagedFile, UploadChecker
 from bot.core.wording import Doing, Wording, registration_url
 from bot.nemo.auth import TokenSource
@@ -93,7 +94,7 @@ class Engine:
         self._timings = timings or Timings()
         self._limits = limits or EngineLimits()
         self._operator_reads_chat = operator_reads_chat
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._lines: dict[str, TurnLine] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         #: Turns this process is running: never mistaken for ones a restart cut off.
         self._live_turns: set[int] = set()
@@ -245,7 +246,11 @@ class Engine:
     # ----- messages ------------------------------------------------------------------
 
     async def handle(self, message: IncomingMessage, *, language: str = "en") -> None:
-        """Route one user message and carry it out in its conversation."""
+        """Route one user message and carry it out in its conversation, in arrival order."""
+        async with self._line(message.conversation).place() as place:
+            await self._handle(message, place, language)
+
+    async def _handle(self, message: IncomingMessage, place: Place, language: str) -> None:
         key = message.conversation
         intent = route(message.text, has_attachments=bool(message.attachments))
         try:
@@ -262,18 +267,27 @@ class Engine:
             if not message.attachments:
                 await self._port.send(key, wording.upload_how())
                 return
-            # Read from the platform before the lock: a slow download holds up no one else.
+            # Read from the platform while an earlier turn runs (a slow download holds up no
+            # one else's turn), then upload in arrival order: words sent just after the files
+            # come after them.
+            place.reading_files(True)  # messages behind it are told what they wait for
             async with self._uploads.staged(message.attachments, wording) as staged:
+                place.reading_files(False)
                 for refusal in staged.refusals:
                     await self._port.send(key, refusal)
-                uploaded = False
-                if staged.files:
-                    async with self._turn_lock(key, wording):
-                        uploaded = await self._upload(key, staged.files, wording)
-            if not uploaded or not text or is_upload_word(text):
-                return  # nothing more than the files, or "upload this"
-            intent = route(text)  # words sent with the files: "status", or an edit
+                if not staged.files:
+                    return
+                async with self._turn(place, wording):
+                    uploaded = await self._upload(key, staged.files, wording)
+                    if not uploaded or not text or is_upload_word(text):
+                        return  # nothing more than the files, or "upload this"
+                    intent = route(text)  # words sent with the files: "status", or an edit
+                    if intent is Intent.CHAT and has_visible_text(text):
+                        # In the same turn, so nothing comes between the files and the words.
+                        await self._chat_if_allowed(message, text, wording)
+                        return
 
+        await place.leave()  # what follows is no turn, or takes its own place (export)
         if intent is Intent.CREDITS:
             await self._port.send(key, await self.credits_text(key))
         elif intent is Intent.STATUS:
@@ -286,8 +300,11 @@ class Engine:
                 await self._port.send(key, wording.say_what())
         else:
             async with self._turn_lock(key, wording):
-                if await self._within_limit(message.author_id, key, wording):
-                    await self._chat(key, message.author_id, text, wording)
+                await self._chat_if_allowed(message, text, wording)
+
+    async def _chat_if_allowed(self, message: IncomingMessage, text: str, wording: Wording) -> None:
+        if await self._within_limit(message.author_id, message.conversation, wording):
+            await self._chat(message.conversation, message.author_id, text, wording)
 
     async def resend(self, conversation: str) -> bool:
         """Send again the last message of `conversation` that never reached NemoVideo;
@@ -298,13 +315,23 @@ class Engine:
         await self.handle(message)
         return True
 
+    def _line(self, conversation: str) -> TurnLine:
+        return self._lines.setdefault(conversation, TurnLine(conversation))
+
     @contextlib.asynccontextmanager
     async def _turn_lock(self, conversation: str, wording: Wording) -> AsyncIterator[None]:
-        """One turn per conversation; a message that has to wait is told so."""
-        lock = self._locks.setdefault(conversation, asyncio.Lock())
-        if lock.locked():
-            await self._port.send(conversation, wording.wait_your_turn())
-        async with lock:
+        """One turn per conversation, after those already in line."""
+        async with self._line(conversation).place() as place, self._turn(place, wording):
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, place: Place, wording: Wording) -> AsyncIterator[None]:
+        """`place`'s turn; a message that has to wait is told so."""
+        if self._line(place.conversation).running():
+            await self._port.send(place.conversation, wording.wait_your_turn())
+        elif place.behind_files():
+            await self._port.send(place.conversation, wording.wait_for_files())
+        async with place.turn():
             yield
 
     async def credits_text(self, conversation: str) -> str:
@@ -379,10 +406,9 @@ class Engine:
         """
         record = await self._store.get_conversation(conversation)
         wording = Wording(record.language if record else "en")
-        lock = self._locks.setdefault(conversation, asyncio.Lock())
-        if lock.locked() or await self._turn_unfinished(conversation):
+        if self._line(conversation).busy() or await self._turn_unfinished(conversation):
             return wording.reset_busy()
-        async with lock:
+        async with self._line(conversation).place() as place, place.turn():
             if await self.renders.is_rendering(conversation):
                 return wording.reset_while_rendering()
             try:
@@ -414,7 +440,7 @@ class Engine:
 
     async def drain(self) -> None:
         """Wait for everything in flight: turns, resumed turns, renders."""
-        while self._tasks or any(lock.locked() for lock in self._locks.values()):
+        while self._tasks or any(line.busy() for line in self._lines.values()):
             if self._tasks:
                 await asyncio.gather(*list(self._tasks), return_exceptions=True)
             else:

@@ -174,6 +174,12 @@ class Wording:
             "⏳ 上一条消息还在处理中，你的消息会紧接着处理。",
         )
 
+    def wait_for_files(self) -> str:
+        return self._pick(
+            "⏳ I'll get to this as soon as the file sent before it has arrived.",
+            "⏳ 之前发送的文件一到，我就处理这条消息。",
+        )
+
     def turn_no_text(self, summary: str) -> str:
         """After an edit that came back without any text (about 30% of them)."""
         return self._pick(f"✅ Done — here is the timeline now: {summary}",

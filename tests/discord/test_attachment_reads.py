@@ -1,4 +1,4 @@
-"""Reading attachments from Discord's CDN, on the wire: a stalled one holds up nobody.
+"""Reading attachments from Discord's CDN, on the wire: a stalled one is bounded and explained.
 
 The real `nemobot run` against the fake Discord, whose CDN is taught to stall on one file
 (a few bytes, then silence); NemoVideo is the emulator.
@@ -54,7 +54,10 @@ async def test_a_stalled_attachment_neither_blocks_the_thread_nor_goes_unexplain
         )
 
     assert told, "the person who attached it is told"
-    assert EN.wait_your_turn() not in contents(fake, thread_id), "nobody was made to wait"
+    shown = contents(fake, thread_id)
+    assert EN.wait_your_turn() not in shown, "no turn was running: nobody is told there was"
+    # The words wait for the file sent before them (they may speak of it), and say so.
+    assert shown.index(EN.wait_for_files()) < shown.index(EN.attachment_unavailable("stuck.png"))
     assert emulator.state.counters.uploads == 0
 
 

@@ -51,7 +51,7 @@ async def test_a_stream_longer_than_the_cap_is_stopped_there(make_rig: Any) -> N
     assert rig.emulator.state.counters.uploads == 0
 
 
-async def test_an_attachment_still_downloading_does_not_hold_the_thread(rig: Rig) -> None:
+async def test_words_sent_after_a_slow_attachment_come_after_its_upload(rig: Rig) -> None:
     release = asyncio.Event()
     started = asyncio.Event()
 
@@ -63,12 +63,17 @@ async def test_an_attachment_still_downloading_does_not_hold_the_thread(rig: Rig
     await say(rig, "hello")
     upload = asyncio.create_task(say(rig, "", attachments=(Attachment("slow.png", 104, slow),)))
     await started.wait()
-    await say(rig, "status")
-    await say(rig, "add a title Golden Hour")
-    turns_meanwhile = rig.emulator.state.counters.turns
+    await say(rig, "status")  # needs no turn: answered while the file is still arriving
+    status_answer = rig.port.messages[-1].text
+    edit = asyncio.create_task(say(rig, "use this picture as the intro"))
+    for _ in range(50):  # let the edit go as far as it can before the file has arrived
+        await asyncio.sleep(0.01)
     release.set()
-    await upload
+    await asyncio.gather(upload, edit)
 
-    assert turns_meanwhile == 2, "the chat turn ran while the file was still arriving"
-    assert EN.wait_your_turn() not in rig.port.texts()
-    assert "Uploaded slow.png" in rig.port.messages[-1].text
+    assert status_answer.startswith(EN.status("")[:2])
+    paths = [request.path for request in rig.emulator.state.requests]
+    upload_sent = max(i for i, path in enumerate(paths) if "upload" in path)
+    edit_sent = max(i for i, path in enumerate(paths) if path.endswith("run_sse"))
+    assert upload_sent < edit_sent, "the edit ran before the picture it speaks of was uploaded"
+    assert rig.emulator.state.counters.turns == 2

@@ -1,0 +1,114 @@
+"""One conversation's turns: one at a time, in the order their messages arrived.
+
+A message takes its place in line the moment it arrives (`TurnLine.place`), may then
+prepare without holding anyone up (read its attachments from the platform while an
+earlier turn runs), and `Place.turn()` waits until every message that arrived before it
+has had its turn. So "use this as the intro", typed just after dropping a picture, comes
+after the picture's upload however slow its download, and a slow download never holds a
+turn that is already running. A place left without taking its turn (every file refused)
+simply lets the next one go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+
+class TurnLine:
+    """A ticket line for one conversation; `busy()` while anyone holds or awaits a turn."""
+
+    def __init__(self, conversation: str) -> None:
+        self.conversation = conversation
+        self._issued = 0  # tickets handed out so far
+        self._serving = 0  # the ticket whose turn it is
+        self._running = False
+        self._done: set[int] = set()  # tickets ahead of `_serving` that gave up their place
+        self._reading: set[int] = set()  # tickets whose message is reading its files
+        self._changed = asyncio.Condition()
+
+    def busy(self) -> bool:
+        """A turn is running, or a message is waiting for (or preparing for) one."""
+        return self._running or self._serving < self._issued
+
+    def running(self) -> bool:
+        """A turn is running now."""
+        return self._running
+
+    @contextlib.asynccontextmanager
+    async def place(self) -> AsyncIterator[Place]:
+        """Take a place in line now; leaving the block gives it up if unused."""
+        ticket = self._issued
+        self._issued += 1
+        place = Place(self, ticket, self.conversation)
+        try:
+            yield place
+        finally:
+            await place.leave()
+
+    async def _wait_for(self, ticket: int) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._serving == ticket and not self._running)
+            self._running = True
+
+    async def _finish(self, ticket: int) -> None:
+        self._reading.discard(ticket)
+        async with self._changed:
+            if ticket == self._serving:
+                self._running = False
+                self._serving += 1
+                while self._serving in self._done:
+                    self._done.discard(self._serving)
+                    self._serving += 1
+            else:
+                self._done.add(ticket)
+            self._changed.notify_all()
+
+
+class Place:
+    """One message's place in its conversation's line."""
+
+    def __init__(self, line: TurnLine, ticket: int, conversation: str) -> None:
+        self.conversation = conversation
+        self._line = line
+        self._ticket = ticket
+        self.taken = False
+        self._left = False
+
+    def first(self) -> bool:
+        """Nothing runs or waits ahead of this place: its turn would start at once."""
+        return self._line._serving == self._ticket and not self._line._running
+
+    def behind_files(self) -> bool:
+        """An earlier message in line is still reading its files from the platform."""
+        return any(ticket < self._ticket for ticket in self._line._reading)
+
+    def reading_files(self, reading: bool) -> None:
+        """Mark whether this place's message is reading its files (leaving the line clears it)."""
+        if reading:
+            self._line._reading.add(self._ticket)
+        else:
+            self._line._reading.discard(self._ticket)
+
+    async def leave(self) -> None:
+        """Give up this place without a turn (a message that needs none); idempotent."""
+        if not self.taken and not self._left:
+            self._left = True
+            await asyncio.shield(self._line._finish(self._ticket))
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Wait for every earlier place, then hold the conversation's one turn."""
+        if self.taken or self._left:
+            raise RuntimeError("a place in line is used for one turn")
+        self.taken = True
+        try:
+            await self._line._wait_for(self._ticket)
+        except BaseException:
+            await asyncio.shield(self._line._finish(self._ticket))
+            raise
+        try:
+            yield
+        finally:
+            await asyncio.shield(self._line._finish(self._ticket))
