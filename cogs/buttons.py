@@ -6,7 +6,8 @@ works. Anyone who may talk in the thread may press them; others are told why not
 
 - Export MP4: render the session and post the video (the same as typing "export").
 - Timeline: show the session's timeline, to the person who pressed.
-- Retry under a failed export: export again.
+- Retry under a failed export: post the render again if it was rendered but could not be
+  posted, else export again.
 - Retry under a failed chat turn: show the timeline and ask for the message again; a
   chat turn is never re-sent by the bot, because that could charge twice.
 """
@@ -94,7 +95,12 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
         user_id = interaction.user.id
         if self.action in (Action.EXPORT, Action.RETRY_EXPORT):
             await interaction.response.defer()  # the engine posts the progress in the thread
-            bot.spawn(engine.export(key, user_id), name=f"button-export-{self.channel_id}")
+            work = (
+                engine.export(key, user_id)
+                if self.action is Action.EXPORT
+                else engine.retry_export(key, user_id)
+            )
+            bot.spawn(work, name=f"button-{self.action.value}-{self.channel_id}")
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         status = await engine.status_reply(key)
