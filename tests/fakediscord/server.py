@@ -70,6 +70,8 @@ class FakeDiscord:
         self.interaction_token_seconds = interaction_token_seconds
         self.old_message_edits_per_hour = old_message_edits_per_hour
         self.old_message_edit_times: list[float] = []
+        #: Messages created with `enforce_nonce`: (channel, author, nonce) → (id, when).
+        self.nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
         self.url = ""
         self.state = initial_state(premium_tier, upload_limit_bytes)
         self.requests: list[RecordedRequest] = []
