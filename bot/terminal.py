@@ -210,6 +210,8 @@ async def run_chat(
                 break
             await _dispatch(engine, port, key, text, wording)
         await engine.drain()
+        if engine.renders.undelivered:
+            return 1  # an export it promised could not be saved (the chat said why)
     return 0
 
 
