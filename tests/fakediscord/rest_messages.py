@@ -250,6 +250,12 @@ async def create_message(fake: FakeDiscord, request: web.Request,
     earlier = _repeated_nonce(fake, nonce_key)
     if earlier is not None:
         return json_response(earlier)
+    if parsed.files and fake.hold_uploads is not None:
+        fake.held_uploads += 1
+        await fake.hold_uploads.wait()
+        earlier = _repeated_nonce(fake, nonce_key)  # a retry may have landed meanwhile
+        if earlier is not None:
+            return json_response(earlier)
     fields = message_fields(fake, channel_id, parsed, creating=True)
     await unarchive_for_send(fake, channel)
     extra: JSON = {}
@@ -273,6 +279,9 @@ async def create_message(fake: FakeDiscord, request: web.Request,
     if nonce_key is not None:
         fake.nonces[nonce_key] = (int(message["id"]), fake.clock())
     await announce_message(fake, "MESSAGE_CREATE", message)
+    if parsed.files and fake.hold_answers is not None:
+        fake.held_answers += 1
+        await fake.hold_answers.wait()
     return json_response(message)
 
 
