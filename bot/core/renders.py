@@ -378,12 +378,11 @@ class RenderManager:
     async def _undelivered(
         self, render: Render, job: RenderJob, wording: Wording, error: Exception | None
     ) -> None:
+        """Tell the thread (with Retry), then record it: a kill in between makes the
+        delivery again at the next start rather than leave the user with nothing."""
         render_id = render.render_id
-        if not await self._store.give_up_delivery(render_id, repr(error)):
-            return
         self.undelivered.add(render_id)
         log.error("render %s could not be delivered: %r", render_id, error)
-        _log_end(render, render_id, "undelivered")
         await self._port.send(
             render.conversation,
             wording.render_undelivered(job.output_url),
@@ -391,6 +390,8 @@ class RenderManager:
             ping_user=render.requester_id,
             nonce=post_nonce(render_id, f"undelivered-{render.attempts}"),
         )
+        await self._store.give_up_delivery(render_id, repr(error))
+        _log_end(render, render_id, "undelivered")
 
     async def _progress_done(self, render: Render, wording: Wording) -> None:
         """Cosmetic: the progress message stops counting."""

@@ -135,3 +135,29 @@ async def test_a_delivery_killed_after_its_post_landed_is_not_posted_twice(
 
     assert len(port.files()) == 1, "the repeated post was recognised by its nonce"
     assert record is not None and record.status is RenderState.DELIVERED
+
+
+async def test_a_render_saved_but_never_submitted_is_submitted_at_the_next_start(
+    make_rig: Any,
+) -> None:
+    port = MemoryPort()
+    async with make_rig(port=port, nemo_token=registered_token()) as rig:
+        await generated(rig)
+        record = await rig.store.get_conversation(KEY)
+        assert record is not None
+        # What a kill between saving the render and submitting it leaves behind.
+        saved = await rig.store.create_render(
+            "render_cut_off_before_submit", KEY, session_id=record.session_id,
+            requester_id=REQUESTER,
+        )
+    assert rig.emulator.state.counters.renders == 0
+
+    async with make_rig(port=port, nemo_token=registered_token()) as rig:
+        await rig.engine.resume()
+        await rig.engine.drain()
+        render = await rig.store.get_render(saved.render_id)
+
+    [video] = port.files()
+    assert video.file_name == f"{saved.render_id}.mp4" and video.ping_user == REQUESTER
+    assert rig.emulator.state.counters.renders == 1
+    assert render is not None and render.status is RenderState.DELIVERED
