@@ -22,7 +22,8 @@ class Action(StrEnum):
     TIMELINE = "timeline"
     #: Under a failed chat turn: the edge asks for the message again (never re-sent).
     RETRY = "retry"
-    #: Under a failed export: export again.
+    #: Under a failed export: export again; under a render that could not be posted, post
+    #: it again (a new render only if NemoVideo no longer has it).
     RETRY_EXPORT = "retry_export"
 
 

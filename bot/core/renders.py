@@ -338,8 +338,8 @@ class RenderManager:
             if not _is_duplicate(exc):
                 await self._fail(render, wording, await self._explain(exc, wording))
                 return False
-        except NemoError as exc:
-            await self._fail(render, wording, await self._explain(exc, wording))
+        except NemoError as exc:  # no credits, plan cannot export, session gone, …
+            await self._refuse(render, render.render_id, wording, exc)
             return False
         await self._store.advance_render(render.render_id, RenderState.PENDING)
         return True

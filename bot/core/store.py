@@ -8,8 +8,8 @@ What it keeps, and why:
 - conversations: which NemoVideo session belongs to which thread or terminal;
 - turns: enough about a running chat turn to tell the user, after a restart, whether it went
   through (never the message text: recovery must not re-send it, that would charge twice);
-- renders: export jobs from submission to delivery, so a restart resumes them and each is
-  delivered once (`mark_delivered`);
+- renders: export jobs from submission to delivery, in durable states, so a restart (even
+  after a kill) resumes them and each is delivered once (`claim_delivery`);
 - uploads and per-user daily usage.
 
 `Store` is this module's conversations, turns and uploads, plus the table groups kept in

@@ -57,7 +57,6 @@ class RenderTable(StoreTables):
         self,
         render_id: str,
         *,
-        status: RenderState | RenderStatus | str | None = None,
         progress: int | None = None,
         output_url: str | None = None,
         error: str | None = None,
@@ -66,10 +65,10 @@ class RenderTable(StoreTables):
     ) -> Render | None:
         """Change the given fields (None leaves a field as it is); None if no such render.
 
-        `status` may be the backend's `RenderStatus`, ours, or its string value.
+        The status is not among them: it changes only through the moves below, each made
+        from the states it may come from.
         """
         fields: dict[str, object] = {
-            "status": RenderState(status).value if status is not None else None,
             "progress": progress,
             "output_url": output_url,
             "error": error,

@@ -339,9 +339,8 @@ async def test_render_lifecycle(store: Store, clock: FakeClock) -> None:
     assert (created.progress, created.attempts, created.delivered_at) == (0, 0, None)
 
     clock.advance(seconds=30)
-    updated = await store.update_render(
-        "r-1", status=RenderStatus.PROCESSING, progress=40, attempts=2
-    )
+    await store.advance_render("r-1", RenderStatus.PROCESSING)
+    updated = await store.update_render("r-1", progress=40, attempts=2)
     assert updated is not None
     assert (updated.status, updated.progress, updated.attempts) == (
         RenderState.PROCESSING, 40, 2
@@ -349,8 +348,8 @@ async def test_render_lifecycle(store: Store, clock: FakeClock) -> None:
     assert updated.message_id == "m-9"  # untouched fields stay
     assert updated.updated_at == created.created_at + timedelta(seconds=30)
 
-    done = await store.update_render(
-        "r-1", status="completed", progress=100, output_url="https://cdn/x.mp4"
+    done = await store.advance_render(
+        "r-1", RenderStatus.COMPLETED, progress=100, output_url="https://cdn/x.mp4"
     )
     assert done is not None and done.output_url == "https://cdn/x.mp4"
     assert await store.get_render("r-1") == done
