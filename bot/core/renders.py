@@ -97,6 +97,9 @@ class RenderManager:
         self._watchers: dict[str, asyncio.Task[None]] = {}
         #: Renders this process could not deliver (the terminal's exit code says so).
         self.undelivered: set[str] = set()
+        #: Conversations whose render `start` is submitting: a resume meanwhile must not
+        #: submit it too (one render per conversation at a time).
+        self._submitting: set[str] = set()
 
     async def is_rendering(self, conversation: str) -> bool:
         """True while a render of this conversation is in flight (not yet delivered)."""
@@ -116,7 +119,11 @@ class RenderManager:
             nonce=post_nonce(render.render_id, "progress"),
         )
         render = await self._store.update_render(render.render_id, message_id=message_id) or render
-        render_id = await self._submit(render, session_id, draft, wording)
+        self._submitting.add(conversation)
+        try:
+            render_id = await self._submit(render, session_id, draft, wording)
+        finally:
+            self._submitting.discard(conversation)
         if render_id is not None:
             log.info("render %s submitted for %s", render_id, conversation)
             self._watch(render_id)
@@ -127,7 +134,11 @@ class RenderManager:
         reopened = await self._store.reopen_cut_off_deliveries(live=set(self._watchers))
         if reopened:
             log.info("%d cut-off deliveries are made again", reopened)
-        renders = await self._store.get_unfinished_renders()
+        renders = [
+            render
+            for render in await self._store.get_unfinished_renders()
+            if render.conversation not in self._submitting
+        ]
         for render in renders:
             log.info("resuming render %s in %s", render.render_id, render.conversation)
             self._watch(render.render_id)
