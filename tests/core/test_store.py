@@ -543,3 +543,32 @@ async def test_usage_day_follows_utc_not_local_time(store: Store) -> None:
     await store.record_turn_usage(1, late_evening_in_new_york)  # 2026-03-02 02:00 UTC
     assert await store.count_turns_today(1, datetime(2026, 3, 2, 12, tzinfo=UTC)) == 1
     assert await store.count_turns_today(1, datetime(2026, 3, 1, 12, tzinfo=UTC)) == 0
+
+
+async def test_another_process_reading_the_file_never_loses_the_bots_writes(
+    tmp_path: Path,
+) -> None:
+    """POSIX locks go when any descriptor of the file closes in the process that holds
+    them: the store must not open and close the database file behind SQLite's back, or
+    the next reader (`sqlite3`, a backup, `nemobot doctor`) takes itself for the last
+    connection and deletes the write-ahead log the bot is still writing to."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "bot.sqlite3"
+    reader = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); " \
+             "c.execute('SELECT COUNT(*) FROM renders').fetchall(); c.close()"
+    async with Store.open(path) as store:
+        await store.create_render("r-before", KEY)
+        await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-c", reader, str(path)], check=True
+        )
+        await store.create_render("r-after", KEY)
+        wal = path.with_name(path.name + "-wal")
+        assert wal.exists(), "the write-ahead log was deleted under the open store"
+        copy = tmp_path / "copy.sqlite3"  # what a crash now would leave: file + log
+        copy.write_bytes(path.read_bytes())
+        copy.with_name(copy.name + "-wal").write_bytes(wal.read_bytes())
+    with sqlite3.connect(copy) as raw:
+        kept = sorted(row[0] for row in raw.execute("SELECT render_id FROM renders"))
+    assert kept == ["r-after", "r-before"]
