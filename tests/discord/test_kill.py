@@ -131,7 +131,7 @@ async def open_threads(fake: FakeDiscord, count: int) -> list[int]:
 
 def kill_condition(
     point: str, fake: FakeDiscord, emulator: RunningEmulator, threads: list[int],
-    renders_before: set[str], downloads_before: int,
+    renders_before: set[str],
 ) -> Callable[[], bool]:
     """When to pull the plug for one kill point."""
     state = emulator.state
@@ -139,10 +139,13 @@ def kill_condition(
     def new_renders() -> list[Any]:
         return [r for rid, r in state.renders.items() if rid not in renders_before]
 
-    def downloads() -> int:
-        return sum(1 for r in state.requests
-                   if r.method == "GET" and (r.path.startswith("/files/")
-                                             or r.path.endswith("/download")))
+    def downloading() -> bool:  # the emulator keeps its last 200 requests: enough here
+        ids = {r.render_id for r in new_renders()}
+        return any(
+            r.method == "GET" and (r.path.startswith("/files/") or r.path.endswith("/download"))
+            and any(render_id in r.path for render_id in ids)
+            for r in state.requests
+        )
 
     conditions: dict[str, Callable[[], bool]] = {
         "submit": lambda: all(
@@ -152,11 +155,22 @@ def kill_condition(
         "rendering": lambda: len(new_renders()) == len(threads) and all(
             r.status_at(state.clock())[0] in ("pending", "processing") for r in new_renders()
         ),
-        "download": lambda: downloads() > downloads_before,
+        "download": downloading,
         "upload": lambda: fake.held_uploads > 0,
         "posted": lambda: fake.held_answers > 0,
     }
     return conditions[point]
+
+
+def states_of(database: Path, threads: list[int]) -> list[str]:
+    """The stored states of the renders in these threads (read while the bot is dead)."""
+    keys = [f"discord:{t}" for t in threads]
+    marks = ", ".join("?" for _ in keys)
+    with sqlite3.connect(database) as raw:
+        rows = raw.execute(
+            f"SELECT status FROM renders WHERE conversation_key IN ({marks})", keys
+        ).fetchall()
+    return sorted(status for (status,) in rows)
 
 
 @contextlib.asynccontextmanager
@@ -174,28 +188,23 @@ async def test_renders_killed_at_every_stage_are_each_delivered_exactly_once(
         bot = BotProcess(fake, emulator, tmp_path)
         await bot.start()
         all_threads: list[int] = []
+        left: dict[str, list[str]] = {}  # what each kill left in the database
         try:
             for point in KILL_POINTS:
                 threads = await open_threads(fake, RENDERS_PER_KILL)
                 all_threads += threads
                 renders_before = set(emulator.state.renders)
-                downloads_before = sum(
-                    1 for r in emulator.state.requests
-                    if r.method == "GET" and (r.path.startswith("/files/")
-                                              or r.path.endswith("/download"))
-                )
                 fake.held_uploads = fake.held_answers = 0
                 if point == "upload":
                     fake.hold_uploads = asyncio.Event()
                 if point == "posted":
                     fake.hold_answers = asyncio.Event()
-                condition = kill_condition(
-                    point, fake, emulator, threads, renders_before, downloads_before
-                )
+                condition = kill_condition(point, fake, emulator, threads, renders_before)
                 for thread_id in threads:
                     await fake.send_message(thread_id, fake.alice, "export")
                 await fake.wait_for(condition, ROUND_SECONDS)
                 await bot.kill()
+                left[point] = states_of(tmp_path / "nemobot.sqlite3", threads)
                 for hold in (fake.hold_uploads, fake.hold_answers):
                     if hold is not None:
                         hold.set()
@@ -203,11 +212,19 @@ async def test_renders_killed_at_every_stage_are_each_delivered_exactly_once(
                 await bot.start()
                 await fake.wait_for(delivered(fake, threads), ROUND_SECONDS)
         except TimeoutError as exc:
-            raise AssertionError(f"{exc}\n--- bot log ---\n{bot.log_tail()}") from exc
+            videos = {t: videos_in(fake, t) for t in all_threads}
+            raise AssertionError(
+                f"{exc}\nkills so far left {left}; videos per thread {videos}"
+                f"\n--- bot log ---\n{bot.log_tail()}"
+            ) from exc
         finally:
             exit_code = await bot.stop()
 
     assert exit_code == 0, bot.log_tail()
+    # The kills landed where they were meant to (download is too quick to pin down).
+    assert not {"delivering", "delivered"} & set(left["submit"]), left
+    assert set(left["rendering"]) <= {"submitting", "pending", "processing"}, left
+    assert "delivering" in left["upload"] and "delivering" in left["posted"], left
     assert len(all_threads) == RENDERS_PER_KILL * len(KILL_POINTS) == 20
     assert [videos_in(fake, t) for t in all_threads] == [1] * 20, "each video exactly once"
     assert emulator.state.counters.renders == 20, "no render was submitted twice"
