@@ -61,6 +61,7 @@ class TerminalPort:
         *,
         actions: Sequence[Action] = (),
         ping_user: int | None = None,
+        nonce: str | None = None,
     ) -> str:
         message_id = str(next(self._ids))
         self._printed[message_id] = []
@@ -73,7 +74,13 @@ class TerminalPort:
         self._print_new_lines(message_id, text)
 
     async def send_file(
-        self, conversation: str, path: Path, text: str, *, ping_user: int | None = None
+        self,
+        conversation: str,
+        path: Path,
+        text: str,
+        *,
+        ping_user: int | None = None,
+        nonce: str | None = None,  # one process prints once: nothing to deduplicate
     ) -> str:
         self._download_dir.mkdir(parents=True, exist_ok=True)
         target = self._download_dir / path.name
@@ -205,6 +212,8 @@ async def run_chat(
                 break
             await _dispatch(engine, port, key, text, wording)
         await engine.drain()
+        if engine.renders.undelivered:
+            return 1  # an export it promised could not be saved (the chat said why)
     return 0
 
 

@@ -6,7 +6,8 @@ works. Anyone who may talk in the thread may press them; others are told why not
 
 - Export MP4: render the session and post the video (the same as typing "export").
 - Timeline: show the session's timeline, to the person who pressed.
-- Retry under a failed export: export again.
+- Retry under a failed export: post the render again if it was rendered but could not be
+  posted, else export again.
 - Send again under a chat turn whose message never reached NemoVideo (the connection was
   refused before it left): send that message now. A message that may have arrived is never
   re-sent, because that could charge twice; those turns get no such button.
@@ -102,7 +103,12 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
         user_id = interaction.user.id
         if self.action in (Action.EXPORT, Action.RETRY_EXPORT):
             await interaction.response.defer()  # the engine posts the progress in the thread
-            bot.spawn(engine.export(key, user_id), name=f"button-export-{self.channel_id}")
+            work = (
+                engine.export(key, user_id)
+                if self.action is Action.EXPORT
+                else engine.retry_export(key, user_id)
+            )
+            bot.spawn(work, name=f"button-{self.action.value}-{self.channel_id}")
             return
         if self.action is Action.ADD_CREDITS:
             text = await engine.add_credits_text(key, admin=may_manage_bot(interaction))

@@ -19,6 +19,7 @@ import aiohttp
 import discord
 from discord.gateway import DiscordWebSocket
 
+from bot.core.timings import Timings
 from bot.runtime import open_services
 from bot.settings import Settings
 from cogs.client import NemoBot, bot_intents, use_discord_endpoints
@@ -64,14 +65,21 @@ def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
             loop.remove_signal_handler(sig)
 
 
-async def run_bot(settings: Settings, *, stop: asyncio.Event | None = None) -> int:
-    """Run the Discord bot until SIGINT/SIGTERM (or `stop` is set); returns the exit code."""
+async def run_bot(
+    settings: Settings, *, stop: asyncio.Event | None = None, timings: Timings | None = None
+) -> int:
+    """Run the Discord bot until SIGINT/SIGTERM (or `stop` is set); returns the exit code.
+
+    `timings` (tests only) shrinks the engine's waits; the default is the brief's."""
     assert settings.discord_token is not None, "the CLI checks DISCORD_TOKEN first"
     token = settings.discord_token.get_secret_value()
     stop = stop or asyncio.Event()
     port = DiscordPort()
     with _discord_endpoints(settings), _stop_on_signals(stop):
-        async with open_services(settings, port) as services, aiohttp.ClientSession() as cdn:
+        async with (
+            open_services(settings, port, timings=timings) as services,
+            aiohttp.ClientSession() as cdn,
+        ):
             message_content = True
             while True:
                 bot = NemoBot(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,11 @@ DEFAULT_UPLOAD_BYTES = 10 * 1024 * 1024
 EDIT_BUDGET_EXHAUSTED = 30046  # a message older than an hour was edited too often
 ARCHIVED_THREAD = 50083
 REQUEST_TOO_LARGE = 40005
+
+
+def _nonce(nonce: str | None) -> str | int:
+    """The nonce for `Messageable.send`: ours, or a random one as discord.py would pick."""
+    return secrets.randbits(64) if nonce is None else nonce
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +106,7 @@ class DiscordPort:
         *,
         actions: Sequence[Action] = (),
         ping_user: int | None = None,
+        nonce: str | None = None,
     ) -> str:
         channel_id = channel_id_of(conversation)
         channel = await self._channel(channel_id)
@@ -111,7 +118,9 @@ class DiscordPort:
         for index, page in enumerate(pages):
             last = index == len(pages) - 1
             mentions = only_user(ping_user) if ping_user and index == 0 else NO_MENTIONS
-            post = self._poster(channel, page, view if last else None, mentions)
+            # discord.py sends `enforce_nonce` with every nonce: a repeat returns the first.
+            page_nonce = nonce if nonce is None or index == 0 else f"{nonce[:21]}-{index}"
+            post = self._poster(channel, page, view if last else None, mentions, page_nonce)
             message = await self._write(channel, "send messages", post)
             message_id = str(message.id)
         return message_id
@@ -138,7 +147,13 @@ class DiscordPort:
             raise
 
     async def send_file(
-        self, conversation: str, path: Path, text: str, *, ping_user: int | None = None
+        self,
+        conversation: str,
+        path: Path,
+        text: str,
+        *,
+        ping_user: int | None = None,
+        nonce: str | None = None,
     ) -> str:
         channel = await self._channel(channel_id_of(conversation))
         if ping_user is not None and f"<@{ping_user}>" not in text:
@@ -150,7 +165,8 @@ class DiscordPort:
                 channel,
                 "attach files",
                 lambda: channel.send(
-                    content, file=discord.File(path), allowed_mentions=mentions
+                    content, file=discord.File(path), allowed_mentions=mentions,
+                    nonce=_nonce(nonce),
                 ),
             )
         except discord.HTTPException as exc:
@@ -159,7 +175,7 @@ class DiscordPort:
             # Larger than Discord says the channel takes: the caption carries the link.
             log.warning("upload refused as too large in %s; posting the link", conversation)
             message = await self._write(
-                channel, "send messages", self._poster(channel, content, None, mentions)
+                channel, "send messages", self._poster(channel, content, None, mentions, nonce)
             )
         return str(message.id)
 
@@ -234,13 +250,16 @@ class DiscordPort:
         content: str,
         view: discord.ui.View | None,
         mentions: discord.AllowedMentions,
+        nonce: str | None = None,
     ) -> Callable[[], Awaitable[discord.Message]]:
         """The call that posts one message (made again if the thread must be reopened)."""
 
         async def post() -> discord.Message:
             if view is None:
-                return await channel.send(content, allowed_mentions=mentions)
-            return await channel.send(content, view=view, allowed_mentions=mentions)
+                return await channel.send(content, allowed_mentions=mentions, nonce=_nonce(nonce))
+            return await channel.send(
+                content, view=view, allowed_mentions=mentions, nonce=_nonce(nonce)
+            )
 
         return post
 

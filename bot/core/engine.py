@@ -380,6 +380,13 @@ class Engine:
             assert record is not None
             await self.renders.start(conversation, record.session_id, state.draft, requester_id)
 
+    async def retry_export(self, conversation: str, requester_id: int | None) -> None:
+        """Retry under a failed export: post the last render again if it was rendered but
+        could not be posted (and NemoVideo still has it), else render anew."""
+        if await self.renders.retry(conversation):
+            return
+        await self.export(conversation, requester_id)
+
     async def begin(self, first: IncomingMessage, *, language: str = "en") -> None:
         """A new video: a fresh session for the conversation, then its first message."""
         self.expect_session(first.conversation)

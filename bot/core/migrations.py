@@ -92,8 +92,54 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (user_id, day)
     );
     """,
-    # 2: reserved for the delivery states (another branch); a no-op until it lands.
-    "",
+    # 2: durable delivery states. `delivered_at` used to be set *before* the download and
+    # post (as a claim), so a kill in between lost the render; now the status says where a
+    # render is (see `bot.core.records.RenderState`) and `delivered_at` only when it was
+    # posted. Old rows: claimed and completed counts as delivered (nothing tells a posted
+    # one from a cut-off one, and posting a weeks-old video again would be worse); a
+    # claimed failure is `replaced` or `failed`; the rest keep their status. The session
+    # id is kept from now on, so a render whose submission was cut off can be sent again.
+    """
+    CREATE TABLE renders_v2 (
+        render_id         TEXT PRIMARY KEY,
+        conversation_key  TEXT NOT NULL,
+        session_id        TEXT,
+        requester_id      INTEGER,
+        status            TEXT NOT NULL CHECK (status IN (
+                              'submitting', 'pending', 'processing', 'completed',
+                              'delivering', 'delivered', 'undelivered', 'failed',
+                              'refused', 'replaced', 'gave_up')),
+        progress          INTEGER NOT NULL DEFAULT 0,
+        output_url        TEXT,
+        error             TEXT,
+        message_id        TEXT,
+        attempts          INTEGER NOT NULL DEFAULT 0,
+        created_at        TEXT NOT NULL,
+        updated_at        TEXT NOT NULL,
+        delivered_at      TEXT
+    );
+    INSERT INTO renders_v2 (render_id, conversation_key, session_id, requester_id, status,
+                            progress, output_url, error, message_id, attempts, created_at,
+                            updated_at, delivered_at)
+    SELECT render_id, conversation_key, NULL, requester_id,
+           CASE
+               WHEN delivered_at IS NULL AND status IN ('pending', 'processing', 'completed',
+                                                        'failed', 'gave_up') THEN status
+               WHEN delivered_at IS NULL THEN 'failed'
+               WHEN status = 'completed' THEN 'delivered'
+               WHEN error = 'replaced' THEN 'replaced'
+               WHEN status = 'gave_up' THEN 'gave_up'
+               ELSE 'failed'
+           END,
+           progress, output_url, error, message_id, attempts, created_at, updated_at,
+           CASE WHEN status = 'completed' THEN delivered_at END
+    FROM renders;
+    DROP TABLE renders;
+    ALTER TABLE renders_v2 RENAME TO renders;
+    CREATE INDEX renders_in_flight ON renders (created_at)
+        WHERE status IN ('submitting', 'pending', 'processing', 'completed', 'delivering');
+    CREATE INDEX renders_by_conversation ON renders (conversation_key, created_at);
+    """,
     # 3: credentials are kept per API base URL (a token only works on the server that issued
     # it). The old single row does not say which server it came from; it is kept under ''
     # and the first API URL that asks for credentials takes it over (store_credentials.py).

@@ -25,8 +25,13 @@ class Action(StrEnum):
     RESEND = "retry"
     #: Under "out of credits": how credits can be added (the link only for admins).
     ADD_CREDITS = "add_credits"
-    #: Under a failed export: export again.
+    #: Under a failed export: export again; under a render that could not be posted, post
+    #: it again (a new render only if NemoVideo no longer has it).
     RETRY_EXPORT = "retry_export"
+
+
+#: Discord takes a nonce of at most 25 characters.
+MAX_NONCE_CHARS = 25
 
 
 class MessageGone(Exception):
@@ -79,8 +84,13 @@ class ChatPort(Protocol):
         *,
         actions: Sequence[Action] = (),
         ping_user: int | None = None,
+        nonce: str | None = None,
     ) -> str:
-        """Post a message; returns its id. Only `ping_user` (if any) may be notified."""
+        """Post a message; returns its id. Only `ping_user` (if any) may be notified.
+
+        With a `nonce`, posting the same nonce again (within a few minutes on Discord)
+        does not post a second message: the first one's id is returned.
+        """
         ...
 
     async def edit(
@@ -90,9 +100,15 @@ class ChatPort(Protocol):
         ...
 
     async def send_file(
-        self, conversation: str, path: Path, text: str, *, ping_user: int | None = None
+        self,
+        conversation: str,
+        path: Path,
+        text: str,
+        *,
+        ping_user: int | None = None,
+        nonce: str | None = None,
     ) -> str:
-        """Post a file with a caption; returns the message id."""
+        """Post a file with a caption; returns the message id. `nonce` as for `send`."""
         ...
 
     async def upload_limit_bytes(self, conversation: str) -> int:

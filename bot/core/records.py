@@ -45,14 +45,53 @@ class TurnStatus(StrEnum):
 
 
 class RenderState(StrEnum):
-    """A render as we track it: the backend's states plus our own `gave_up`."""
+    """Where an export is, from saving it to the end of its delivery.
 
+    In flight (resumed after a restart): `submitting` (saved, its submission may not have
+    reached NemoVideo), `pending` and `processing` (NemoVideo has it), `completed` (the MP4
+    is ready, not yet posted) and `delivering` (a process is downloading and posting it; one
+    left by a process that died is delivered again at the next start, the post being
+    idempotent). Ended: `delivered`; `undelivered` (every delivery attempt failed: the user
+    was told and may press Retry); `failed` (NemoVideo failed it, or forgot it); `refused`
+    (NemoVideo would not take it: credits, plan, …); `replaced` (refused once and
+    submitted again under a new id); `gave_up` (too slow, or unreachable for too long).
+    """
+
+    SUBMITTING = "submitting"
     PENDING = "pending"
     PROCESSING = "processing"
     COMPLETED = "completed"
+    DELIVERING = "delivering"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
     FAILED = "failed"
-    #: We stopped polling (too slow or too many errors); never resumed after a restart.
+    REFUSED = "refused"
+    REPLACED = "replaced"
     GAVE_UP = "gave_up"
+
+    @property
+    def in_flight(self) -> bool:
+        """Still owed to the thread: resumed after a restart."""
+        return self in IN_FLIGHT
+
+
+#: The states a restart resumes (see `RenderState`).
+IN_FLIGHT = frozenset(
+    {
+        RenderState.SUBMITTING,
+        RenderState.PENDING,
+        RenderState.PROCESSING,
+        RenderState.COMPLETED,
+        RenderState.DELIVERING,
+    }
+)
+#: How a render can end before its delivery starts (see `RenderTable.end_render`).
+RenderEnd = Literal[
+    RenderState.FAILED,
+    RenderState.REFUSED,
+    RenderState.REPLACED,
+    RenderState.GAVE_UP,
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +131,8 @@ class Render:
 
     render_id: str
     conversation: str  # the conversation key
+    #: The NemoVideo session it renders (None for renders saved before schema 2).
+    session_id: str | None
     requester_id: int | None
     status: RenderState
     progress: int
@@ -101,6 +142,7 @@ class Render:
     attempts: int
     created_at: datetime
     updated_at: datetime
+    #: When it was posted (only for `delivered`).
     delivered_at: datetime | None
 
 
@@ -149,6 +191,7 @@ def render_from_row(row: sqlite3.Row) -> Render:
     return Render(
         render_id=row["render_id"],
         conversation=row["conversation_key"],
+        session_id=row["session_id"],
         requester_id=row["requester_id"],
         status=RenderState(row["status"]),
         progress=int(row["progress"]),

@@ -1,17 +1,23 @@
 """Exports: submit a render, follow it to the end, deliver the MP4 exactly once.
 
-A render is saved with its client-chosen id *before* it is submitted, so neither a crash
-nor a restart loses one that NemoVideo may already be working on: `resume()` picks up
-every undelivered render. Delivery is claimed in the store (`mark_delivered`) and the
-claim is released if posting does not complete, cancellation included, so a render is
-posted once and never dropped. Polling starts fast and backs off to every 30 s; passing
-trouble (429, a network blip) is waited out, and only a render that is reported failed,
-is unknown to NemoVideo, or cannot be checked for a long while ends the watch.
+A render is saved with its client-chosen id and its session *before* it is submitted and
+then moves through durable states (`bot.core.records.RenderState`), so no crash, kill or
+restart loses one: `resume()` picks up every render in flight. A render whose submission
+was cut off (NemoVideo does not know it) is submitted again under the same id, which
+NemoVideo refuses as a duplicate if the first one did arrive. Delivery is claimed in the
+store (`completed` → `delivering`); a delivery cut off by a kill is taken up again at the
+next start, and its post carries a nonce derived from the render id, so a post that did
+land before the kill is not made twice. When every attempt fails, the thread is told and
+offered a Retry that posts the same render again if NemoVideo still has it, else
+renders anew (`retry`). Polling starts fast and backs off to every 30 s; passing trouble
+(429, a network blip) is waited out, and only a render that is reported failed, is
+unknown to NemoVideo, or cannot be checked for a long while ends the watch.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import tempfile
 import time
@@ -21,8 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.live import live_status
-from bot.core.port import Action, ChatPort, MessageGone
-from bot.core.records import RenderState
+from bot.core.port import MAX_NONCE_CHARS, Action, ChatPort, MessageGone
+from bot.core.records import RenderEnd, RenderState
 from bot.core.store import Render, Store
 from bot.core.timings import Timings
 from bot.core.wording import Explain, Wording
@@ -47,13 +53,20 @@ WordingFor = Callable[[str], Awaitable[Wording]]
 
 #: Consecutive failed status checks after which a render is reported as unreachable.
 MAX_POLL_ERRORS_IN_A_ROW = 6
-#: Delivery attempts (download + post) before leaving the render for the next start.
+#: Delivery attempts (download + post) before the thread is told and offered Retry.
 DELIVERY_ATTEMPTS = 3
 
 
 def new_render_id() -> str:
     """A client-chosen render id, unique per attempt (the backend rejects duplicates)."""
     return f"render_{uuid.uuid4().hex}"
+
+
+def post_nonce(render_id: str, what: str = "video") -> str:
+    """The nonce of a post about a render: the same for every attempt at the same post, so
+    the platform keeps only the first (Discord: `enforce_nonce`, for a few minutes)."""
+    digest = hashlib.sha256(f"{render_id}:{what}".encode()).hexdigest()
+    return digest[:MAX_NONCE_CHARS]
 
 
 def _is_duplicate(error: RenderFailed) -> bool:
@@ -82,6 +95,11 @@ class RenderManager:
         self._explain = explain
         self._clock = clock
         self._watchers: dict[str, asyncio.Task[None]] = {}
+        #: Renders this process could not deliver (the terminal's exit code says so).
+        self.undelivered: set[str] = set()
+        #: Conversations whose render `start` is submitting: a resume meanwhile must not
+        #: submit it too (one render per conversation at a time).
+        self._submitting: set[str] = set()
 
     async def is_rendering(self, conversation: str) -> bool:
         """True while a render of this conversation is in flight (not yet delivered)."""
@@ -92,24 +110,63 @@ class RenderManager:
     ) -> None:
         """Submit `draft` for rendering and watch it until it is delivered."""
         wording = await self._wording_for(conversation)
-        message_id = await self._port.send(
-            conversation, live_status(self._port, wording.render_started(), time.time())
-        )
         render = await self._store.create_render(
-            new_render_id(), conversation, requester_id=requester_id, message_id=message_id
+            new_render_id(), conversation, session_id=session_id, requester_id=requester_id
+        )  # saved first: a kill from here on leaves it to be resumed, never lost
+        message_id = await self._port.send(
+            conversation,
+            live_status(self._port, wording.render_started(), time.time()),
+            nonce=post_nonce(render.render_id, "progress"),
         )
-        render_id = await self._submit(render, session_id, draft, wording)
+        render = await self._store.update_render(render.render_id, message_id=message_id) or render
+        self._submitting.add(conversation)
+        try:
+            render_id = await self._submit(render, session_id, draft, wording)
+        finally:
+            self._submitting.discard(conversation)
         if render_id is not None:
             log.info("render %s submitted for %s", render_id, conversation)
             self._watch(render_id)
 
     async def resume(self) -> int:
-        """Pick up every render that was in flight when the process stopped."""
-        renders = await self._store.get_unfinished_renders()
+        """Pick up every render that was in flight when the process stopped, deliveries
+        that were cut off included."""
+        reopened = await self._store.reopen_cut_off_deliveries(live=set(self._watchers))
+        if reopened:
+            log.info("%d cut-off deliveries are made again", reopened)
+        renders = [
+            render
+            for render in await self._store.get_unfinished_renders()
+            if render.conversation not in self._submitting
+        ]
         for render in renders:
             log.info("resuming render %s in %s", render.render_id, render.conversation)
             self._watch(render.render_id)
         return len(renders)
+
+    async def retry(self, conversation: str) -> bool:
+        """Retry under an undelivered render: post it again if NemoVideo still has it.
+
+        True when that is under way; False when there is nothing to post again (the last
+        render was not undelivered, or its MP4 is gone), and the caller renders anew.
+        """
+        render = await self._store.get_latest_render(conversation)
+        if render is None or render.status is not RenderState.UNDELIVERED:
+            return False
+        try:
+            job = await self._client.fetch_render(render.render_id)
+        except NemoError as exc:
+            log.info("render %s cannot be posted again (%r); rendering anew",
+                     render.render_id, exc)
+            return False
+        if job.status is not RenderStatus.COMPLETED:
+            return False
+        if not await self._store.reopen_undelivered(render.render_id):
+            return True  # a second press: the first one is posting it
+        self.undelivered.discard(render.render_id)
+        log.info("render %s: delivery retried on request", render.render_id)
+        self._watch(render.render_id)
+        return True
 
     async def wait_idle(self) -> None:
         """Wait until every watcher has finished (end of input in `nemobot chat`)."""
@@ -139,6 +196,7 @@ class RenderManager:
         while True:
             try:
                 await self._client.submit_render(render_id, session_id, draft)
+                await self._store.advance_render(render_id, RenderState.PENDING)
                 return render_id
             except ServiceTimeout:
                 log.warning(
@@ -171,11 +229,11 @@ class RenderManager:
                 return None
 
     async def _renew_id(self, render: Render, old_id: str) -> str:
-        await self._store.update_render(old_id, status=RenderState.FAILED, error="replaced")
-        await self._store.mark_delivered(old_id)  # nothing to deliver for the old id
+        await self._store.end_render(old_id, RenderState.REPLACED, "replaced")
         fresh = await self._store.create_render(
             new_render_id(),
             render.conversation,
+            session_id=render.session_id,
             requester_id=render.requester_id,
             message_id=render.message_id,
         )
@@ -184,8 +242,8 @@ class RenderManager:
     async def _refuse(
         self, render: Render, render_id: str, wording: Wording, error: NemoError
     ) -> None:
-        await self._store.update_render(render_id, status=RenderState.FAILED, error=repr(error))
-        await self._store.mark_delivered(render_id)
+        if not await self._store.end_render(render_id, RenderState.REFUSED, repr(error)):
+            return
         _log_end(render, render_id, "refused")
         # Retrying cannot change a plan or add credits; it can help with anything else.
         hopeless = isinstance(error, ExportBlocked | InsufficientCredits)
@@ -218,6 +276,7 @@ class RenderManager:
         delay = self._timings.render_first_poll_seconds
         shown_progress = render.progress
         errors_in_row = 0
+        resubmitted = False
         while True:
             await asyncio.sleep(delay)
             delay = min(
@@ -226,6 +285,14 @@ class RenderManager:
             try:
                 job = await self._client.fetch_render(render_id)
             except RenderFailed as exc:  # NemoVideo does not know this render
+                current = await self._store.get_render(render_id)
+                if not resubmitted and current is not None and (
+                    current.status is RenderState.SUBMITTING
+                ):
+                    resubmitted = True  # its submission was cut off: send it (again)
+                    if await self._resubmit(current, wording):
+                        continue
+                    return
                 await self._fail(render, wording, await self._explain(exc, wording))
                 return
             except NemoError as exc:
@@ -237,13 +304,13 @@ class RenderManager:
                     message = wording.render_unreachable()
                     if isinstance(exc, TokenRefused):  # not unreachable: say what it is
                         message = await self._explain(exc, wording)
-                    await self._fail(render, wording, message, "gave_up")
+                    await self._fail(render, wording, message, RenderState.GAVE_UP)
                     return
                 continue
             errors_in_row = 0
             if job.status is RenderStatus.COMPLETED:
-                await self._store.update_render(
-                    render_id, status=job.status, progress=100, output_url=job.output_url
+                await self._store.advance_render(
+                    render_id, job.status, progress=100, output_url=job.output_url
                 )
                 await self._deliver_with_retries(render, job, wording)
                 return
@@ -254,9 +321,7 @@ class RenderManager:
             if job.progress != shown_progress:
                 shown_progress = job.progress
                 render = (
-                    await self._store.update_render(
-                        render_id, status=job.status, progress=job.progress
-                    )
+                    await self._store.advance_render(render_id, job.status, progress=job.progress)
                     or render
                 )
                 progress = wording.render_progress(job.progress)
@@ -265,42 +330,83 @@ class RenderManager:
                     render, render_id, live_status(self._port, progress, since)
                 )
             if self._clock() - started > self._timings.render_give_up_seconds:
-                await self._fail(render, wording, wording.render_gave_up(), "gave_up")
+                await self._fail(render, wording, wording.render_gave_up(), RenderState.GAVE_UP)
                 return
 
     # ----- delivering ----------------------------------------------------------------
 
-    async def _deliver_with_retries(self, render: Render, job: RenderJob, wording: Wording) -> None:
-        delay = self._timings.render_first_poll_seconds
-        for attempt in range(1, DELIVERY_ATTEMPTS + 1):
-            try:
-                await self._deliver(render, job, wording)
-                return
-            except Exception:
-                log.warning(
-                    "render %s: delivery attempt %d failed",
-                    render.render_id,
-                    attempt,
-                    exc_info=True,
-                )
-                await asyncio.sleep(delay)
-                delay *= 2
-        log.error(
-            "render %s could not be delivered; it is retried at the next start", render.render_id
-        )
-
-    async def _deliver(self, render: Render, job: RenderJob, wording: Wording) -> None:
-        """Post the MP4 (or its link) once: claimed first, released unless it was posted."""
-        if not await self._store.mark_delivered(render.render_id):
-            return  # someone else delivered it already
-        how: str | None = None
+    async def _resubmit(self, render: Render, wording: Wording) -> bool:
+        """Submit a render whose first submission may never have arrived, under the same
+        id (a "duplicate" answer proves it had); False if it ended instead."""
+        if render.session_id is None:  # saved before schema 2: nothing to submit
+            await self._fail(render, wording, wording.render_unreachable())
+            return False
+        log.info("render %s: NemoVideo does not know it; submitting it", render.render_id)
         try:
-            how = await self._post(render, job, wording)
-        finally:
-            if how is None:  # failed or cancelled before the post: leave it to a retry
-                await self._store.unmark_delivered(render.render_id)
-        _log_end(render, render.render_id, f"delivered as a {how}")
-        try:  # cosmetic: the progress message stops counting
+            state = await self._client.fetch_state(render.session_id)
+            await self._client.submit_render(render.render_id, render.session_id, state.draft)
+        except RenderFailed as exc:
+            if not _is_duplicate(exc):
+                await self._fail(render, wording, await self._explain(exc, wording))
+                return False
+        except NemoError as exc:  # no credits, plan cannot export, session gone, …
+            await self._refuse(render, render.render_id, wording, exc)
+            return False
+        await self._store.advance_render(render.render_id, RenderState.PENDING)
+        return True
+
+    async def _deliver_with_retries(self, render: Render, job: RenderJob, wording: Wording) -> None:
+        """Claim the delivery, then download and post, a few times; in the end the thread
+        has the video or is told it could not be posted (with Retry), never nothing."""
+        render_id = render.render_id
+        if not await self._store.claim_delivery(render_id):
+            return  # someone else is delivering it, or did
+        delay = self._timings.render_first_poll_seconds
+        error: Exception | None = None
+        try:
+            for attempt in range(1, DELIVERY_ATTEMPTS + 1):
+                try:
+                    how = await self._post(render, job, wording)
+                except Exception as exc:
+                    error = exc
+                    log.warning(
+                        "render %s: delivery attempt %d failed", render_id, attempt,
+                        exc_info=True,
+                    )
+                    if attempt < DELIVERY_ATTEMPTS:
+                        await asyncio.sleep(delay)
+                        delay *= 2
+                    continue
+                await self._store.record_delivery(render_id)
+                _log_end(render, render_id, f"delivered as a {how}")
+                await self._progress_done(render, wording)
+                return
+        except asyncio.CancelledError:  # shutting down: the next start delivers it
+            await asyncio.shield(self._store.release_delivery(render_id))
+            raise
+        await self._undelivered(render, job, wording, error)
+
+    async def _undelivered(
+        self, render: Render, job: RenderJob, wording: Wording, error: Exception | None
+    ) -> None:
+        """Tell the thread (with Retry), then record it: a kill in between makes the
+        delivery again at the next start rather than leave the user with nothing."""
+        render_id = render.render_id
+        self.undelivered.add(render_id)
+        log.error("render %s could not be delivered: %r", render_id, error)
+        await self._port.send(
+            render.conversation,
+            wording.render_undelivered(job.output_url),
+            actions=(Action.RETRY_EXPORT,),
+            ping_user=render.requester_id,
+            nonce=post_nonce(render_id, f"undelivered-{render.attempts}"),
+        )
+        await self._store.give_up_delivery(render_id, repr(error))
+        _log_end(render, render_id, "undelivered")
+
+    async def _progress_done(self, render: Render, wording: Wording) -> None:
+        """Cosmetic: the progress message stops counting."""
+        try:
             await self._show(render, render.render_id, wording.render_progress(100))
         except Exception:
             log.warning("render %s: could not update its progress message", render.render_id)
@@ -323,27 +429,36 @@ class RenderManager:
                         path,
                         wording.render_done_file(link),
                         ping_user=render.requester_id,
+                        nonce=post_nonce(render.render_id),
                     )
                     return "file"
         if link is None:
             raise RenderFailed("the render has no download link")
         await self._port.send(
-            conversation, wording.render_done_link(link), ping_user=render.requester_id
+            conversation,
+            wording.render_done_link(link),
+            ping_user=render.requester_id,
+            nonce=post_nonce(render.render_id),
         )
         return "link"
 
     async def _fail(
-        self, render: Render, wording: Wording, message: str, status: str = "failed"
+        self,
+        render: Render,
+        wording: Wording,
+        message: str,
+        outcome: RenderEnd = RenderState.FAILED,
     ) -> None:
-        await self._store.update_render(render.render_id, status=status, error=message)
-        if not await self._store.mark_delivered(render.render_id):
+        """End the render and tell the thread, with a Retry that renders again."""
+        if not await self._store.end_render(render.render_id, outcome, message):
             return
-        _log_end(render, render.render_id, status)
+        _log_end(render, render.render_id, outcome.value)
         await self._port.send(
             render.conversation,
             message,
             actions=(Action.RETRY_EXPORT,),
             ping_user=render.requester_id,
+            nonce=post_nonce(render.render_id, outcome.value),
         )
 
     async def _show(

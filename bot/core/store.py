@@ -8,8 +8,8 @@ What it keeps, and why:
 - conversations: which NemoVideo session belongs to which thread or terminal;
 - turns: enough about a running chat turn to tell the user, after a restart, whether it went
   through (never the message text: recovery must not re-send it, that would charge twice);
-- renders: export jobs from submission to delivery, so a restart resumes them and each is
-  delivered once (`mark_delivered`);
+- renders: export jobs from submission to delivery, in durable states, so a restart (even
+  after a kill) resumes them and each is delivered once (`claim_delivery`);
 - uploads and per-user daily usage.
 
 `Store` is this module's conversations, turns and uploads, plus the table groups kept in
@@ -98,6 +98,17 @@ def _prepare_file(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     os.close(fd)
+    _restrict_modes(path)
+
+
+def _restrict_modes(path: Path) -> None:
+    """Make the database and its -wal and -shm files 0600.
+
+    Only `chmod`, never open and close: once SQLite has the file open, closing any other
+    descriptor of it drops this process's POSIX locks, and the next process that opens
+    and closes the database would take itself for the last one and delete the
+    write-ahead log still being written to (every later write lost).
+    """
     for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if candidate.exists():
             os.chmod(candidate, FILE_MODE)
@@ -156,7 +167,7 @@ class Store(CredentialTable, RenderTable, UsageTable):
         except BaseException:
             await db.close()
             raise
-        await asyncio.to_thread(_prepare_file, path)  # the -wal and -shm files exist now
+        await asyncio.to_thread(_restrict_modes, path)  # the -wal and -shm files exist now
         log.debug("opened store %s at schema version %s", path, SCHEMA_VERSION)
         return cls(db, path, now)
 

@@ -503,6 +503,20 @@ class Wording:
             "（这次没能生成可直接播放的预览，完整视频请用上面的链接。）",
         )
 
+    def render_undelivered(self, url: str | None) -> str:
+        """Every attempt to download or post a finished render failed."""
+        if url:
+            return self._pick(
+                f"⚠️ Your video was rendered, but I couldn't post it here. Press Retry to "
+                f"try again, or download it yourself: {url}",
+                f"⚠️ 视频已渲染完成，但我没能把它发到这里。点“重试”再试一次，或自行下载：{url}",
+            )
+        return self._pick(
+            "⚠️ Your video was rendered, but I couldn't post it here. Press Retry to try "
+            "again (say “export” in a terminal).",
+            "⚠️ 视频已渲染完成，但我没能把它发到这里。点“重试”再试一次（终端里发送“导出”）。",
+        )
+
     def unexpected_error(self) -> str:
         return self._pick(
             "⚠️ Something went wrong on my side. Your timeline is safe — press Timeline to "

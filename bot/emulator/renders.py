@@ -4,9 +4,9 @@ A submitted render gets a background task that encodes a real MP4 (see `media`);
 status is then a function of time: pending, processing with rising progress, and
 completed once `render_seconds` have passed and the file exists. `outputUrl` points at
 this server's `/files/<id>.mp4`, built from the request's own host, so it works on any
-port (or at `config.output_url`, to test a hostile link). The faults `unsized_download`
-(no Content-Length) and `stalled_download` (a few bytes, then silence until the client
-hangs up) apply to both ways of fetching the file.
+port (or at `config.output_url`, to test a hostile link). The faults `download_failure`
+(503), `unsized_download` (no Content-Length) and `stalled_download` (a few bytes, then
+silence until the client hangs up) apply to both ways of fetching the file.
 """
 
 from __future__ import annotations
@@ -174,6 +174,8 @@ async def _file_response(request: web.Request, render: Render) -> web.StreamResp
         "Content-Type": "video/mp4",
         "Content-Disposition": f'attachment; filename="{quote(render.render_id)}.mp4"',
     }
+    if state.faults.take("download_failure"):  # a file store outage, on either path
+        raise web.HTTPServiceUnavailable(text="the file store is unavailable")
     if state.faults.take("stalled_download"):
         return await _stalled(request, render.path, headers)
     if state.faults.take("unsized_download"):

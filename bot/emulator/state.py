@@ -46,6 +46,7 @@ FAULT_NAMES = frozenset(
         "render_failure",
         "slow_render",
         "duplicate_render_id",
+        "download_failure",
         "server_error",
         "unsized_download",
         "stalled_download",

@@ -335,13 +335,12 @@ async def test_state_fingerprint_changes_only_with_the_draft_or_media() -> None:
 
 async def test_render_lifecycle(store: Store, clock: FakeClock) -> None:
     created = await store.create_render("r-1", KEY, requester_id=42, message_id="m-9")
-    assert created.status is RenderState.PENDING
+    assert created.status is RenderState.SUBMITTING
     assert (created.progress, created.attempts, created.delivered_at) == (0, 0, None)
 
     clock.advance(seconds=30)
-    updated = await store.update_render(
-        "r-1", status=RenderStatus.PROCESSING, progress=40, attempts=2
-    )
+    await store.advance_render("r-1", RenderStatus.PROCESSING)
+    updated = await store.update_render("r-1", progress=40, attempts=2)
     assert updated is not None
     assert (updated.status, updated.progress, updated.attempts) == (
         RenderState.PROCESSING, 40, 2
@@ -349,67 +348,162 @@ async def test_render_lifecycle(store: Store, clock: FakeClock) -> None:
     assert updated.message_id == "m-9"  # untouched fields stay
     assert updated.updated_at == created.created_at + timedelta(seconds=30)
 
-    done = await store.update_render(
-        "r-1", status="completed", progress=100, output_url="https://cdn/x.mp4"
+    done = await store.advance_render(
+        "r-1", RenderStatus.COMPLETED, progress=100, output_url="https://cdn/x.mp4"
     )
     assert done is not None and done.output_url == "https://cdn/x.mp4"
     assert await store.get_render("r-1") == done
     assert await store.update_render("missing", progress=1) is None
 
 
-async def test_unfinished_renders_exclude_delivered_and_given_up(store: Store) -> None:
-    for render_id in ("r-pending", "r-completed", "r-failed", "r-delivered", "r-gave-up"):
-        await store.create_render(render_id, KEY)
+async def _render_at(store: Store, render_id: str, state: RenderState) -> None:
+    """A render brought to `state` the way the render manager gets it there."""
+    await store.create_render(render_id, KEY, session_id="s-1")
+    if state is RenderState.SUBMITTING:
+        return
+    if state in (RenderState.FAILED, RenderState.REFUSED, RenderState.REPLACED,
+                 RenderState.GAVE_UP):
+        assert await store.end_render(render_id, state, "why")
+        return
+    assert await store.advance_render(render_id, RenderStatus.PROCESSING, progress=40)
+    if state is RenderState.PROCESSING:
+        return
+    assert await store.advance_render(render_id, RenderStatus.COMPLETED, output_url="https://x")
+    if state is RenderState.COMPLETED:
+        return
+    assert await store.claim_delivery(render_id)
+    if state is RenderState.DELIVERED:
+        assert await store.record_delivery(render_id)
+    elif state is RenderState.UNDELIVERED:
+        assert await store.give_up_delivery(render_id, "RuntimeError()")
+
+
+async def test_unfinished_renders_are_the_ones_in_flight(store: Store) -> None:
+    for state in RenderState:
+        if state is not RenderState.PENDING:
+            await _render_at(store, f"r-{state.value}", state)
     await store.create_render("r-elsewhere", "terminal:me")
-    await store.update_render("r-completed", status=RenderState.COMPLETED)
-    await store.update_render("r-failed", status=RenderState.FAILED, error="boom")
-    await store.mark_delivered("r-delivered")
-    await store.update_render("r-gave-up", status=RenderState.GAVE_UP)
 
     unfinished = [r.render_id for r in await store.get_unfinished_renders()]
-    assert sorted(unfinished) == ["r-completed", "r-elsewhere", "r-failed", "r-pending"]
+    assert sorted(unfinished) == [
+        "r-completed", "r-delivering", "r-elsewhere", "r-processing", "r-submitting"
+    ]
     in_thread = [r.render_id for r in await store.get_unfinished_renders(KEY)]
-    assert sorted(in_thread) == ["r-completed", "r-failed", "r-pending"]
+    assert "r-elsewhere" not in in_thread and len(in_thread) == 4
 
 
-async def test_mark_delivered_is_true_exactly_once(store: Store) -> None:
-    await store.create_render("r-1", KEY)
-    assert await store.mark_delivered("r-1") is True
-    assert await store.mark_delivered("r-1") is False
-    render = await store.get_render("r-1")
-    assert render is not None and render.delivered_at is not None
-    assert await store.mark_delivered("unknown") is False
+async def test_a_delivery_is_claimed_once_and_stamped_when_posted(store: Store) -> None:
+    await _render_at(store, "r-1", RenderState.COMPLETED)
+    assert await store.claim_delivery("r-1") is True
+    assert await store.claim_delivery("r-1") is False
+    claimed = await store.get_render("r-1")
+    assert claimed is not None and claimed.status is RenderState.DELIVERING
+    assert claimed.delivered_at is None and claimed.attempts == 1  # not delivered yet
+    assert await store.record_delivery("r-1") is True
+    delivered = await store.get_render("r-1")
+    assert delivered is not None and delivered.delivered_at is not None
+    assert await store.record_delivery("r-1") is False
+    assert await store.claim_delivery("unknown") is False
 
 
 async def test_two_racing_resumers_deliver_a_render_once(store: Store) -> None:
-    await store.create_render("r-1", KEY)
-    results = await asyncio.gather(*(store.mark_delivered("r-1") for _ in range(2)))
+    await _render_at(store, "r-1", RenderState.COMPLETED)
+    results = await asyncio.gather(*(store.claim_delivery("r-1") for _ in range(2)))
     assert sorted(results) == [False, True]
 
 
 async def test_two_processes_racing_on_one_file_deliver_a_render_once(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     async with Store.open(path) as first, Store.open(path) as second:
-        await first.create_render("r-1", KEY)
+        await _render_at(first, "r-1", RenderState.COMPLETED)
         results = await asyncio.gather(
-            *(store.mark_delivered("r-1") for store in (first, second, first, second))
+            *(store.claim_delivery("r-1") for store in (first, second, first, second))
         )
     assert results.count(True) == 1
 
 
-async def test_unmark_delivered_lets_a_failed_delivery_be_retried(store: Store) -> None:
-    await store.create_render("r-1", KEY)
-    assert await store.mark_delivered("r-1") is True
-    await store.unmark_delivered("r-1")
+async def test_a_delivery_cut_off_by_a_kill_is_reopened_at_the_next_start(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    async with Store.open(path) as store:
+        await _render_at(store, "r-cut-off", RenderState.DELIVERING)
+        await _render_at(store, "r-live", RenderState.DELIVERING)
+    # (no release: a SIGKILL runs no clean-up)
+    async with Store.open(path) as store:
+        assert await store.reopen_cut_off_deliveries(live={"r-live"}) == 1
+        reopened = await store.get_render("r-cut-off")
+        live = await store.get_render("r-live")
+        assert reopened is not None and reopened.status is RenderState.COMPLETED
+        assert live is not None and live.status is RenderState.DELIVERING
+        assert await store.claim_delivery("r-cut-off") is True
+
+
+async def test_an_undelivered_render_can_be_reopened_once_for_a_retry(store: Store) -> None:
+    await _render_at(store, "r-1", RenderState.UNDELIVERED)
+    assert await store.get_unfinished_renders() == []
+    assert await store.reopen_undelivered("r-1") is True
+    assert await store.reopen_undelivered("r-1") is False
     assert [r.render_id for r in await store.get_unfinished_renders()] == ["r-1"]
-    assert await store.mark_delivered("r-1") is True
+
+
+@pytest.mark.parametrize("outcome", [RenderState.FAILED, RenderState.REFUSED,
+                                     RenderState.REPLACED, RenderState.GAVE_UP])
+async def test_a_render_ends_once_and_never_while_it_is_being_posted(
+    store: Store, outcome: RenderState
+) -> None:
+    await store.create_render("r-1", KEY)
+    assert await store.end_render("r-1", outcome, "why") is True  # type: ignore[arg-type]
+    assert await store.end_render("r-1", outcome, "why") is False  # type: ignore[arg-type]
+    await _render_at(store, "r-2", RenderState.DELIVERING)
+    assert await store.end_render("r-2", outcome, "why") is False  # type: ignore[arg-type]
+    assert await store.advance_render("r-2", RenderStatus.PROCESSING) is None
+
+
+async def test_migration_2_gives_old_renders_the_state_they_were_in(tmp_path: Path) -> None:
+    from bot.core.migrations import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as raw:
+        raw.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
+        rows = [  # render_id, status, error, delivered_at
+            ("r-posted", "completed", None, "2026-01-01T00:00:00+00:00"),
+            ("r-to-post", "completed", None, None),
+            ("r-running", "processing", None, None),
+            ("r-replaced", "failed", "replaced", "2026-01-01T00:00:00+00:00"),
+            ("r-failed", "failed", "boom", "2026-01-01T00:00:00+00:00"),
+            ("r-gave-up", "gave_up", "slow", "2026-01-01T00:00:00+00:00"),
+        ]
+        raw.executemany(
+            "INSERT INTO renders (render_id, conversation_key, status, error, created_at, "
+            "updated_at, delivered_at) VALUES (?, 'k', ?, ?, '2026-01-01T00:00:00+00:00', "
+            "'2026-01-01T00:00:00+00:00', ?)",
+            rows,
+        )
+    async with Store.open(path) as store:
+        assert await store.schema_version() == SCHEMA_VERSION
+        states = {
+            render_id: (render.status.value, render.delivered_at is not None)
+            for render_id, *_ in rows
+            if (render := await store.get_render(render_id)) is not None
+        }
+        resumed = [r.render_id for r in await store.get_unfinished_renders()]
+    assert states == {
+        "r-posted": ("delivered", True),
+        "r-to-post": ("completed", False),
+        "r-running": ("processing", False),
+        "r-replaced": ("replaced", False),
+        "r-failed": ("failed", False),
+        "r-gave-up": ("gave_up", False),
+    }
+    assert sorted(resumed) == ["r-running", "r-to-post"]
 
 
 async def test_renders_survive_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     async with Store.open(path) as store:
         await store.create_render("r-1", KEY, requester_id=5)
-        await store.update_render("r-1", status=RenderState.PROCESSING, progress=50)
+        await store.advance_render("r-1", RenderState.PROCESSING, progress=50)
     async with Store.open(path) as store:
         [render] = await store.get_unfinished_renders()
         assert (render.render_id, render.requester_id, render.progress) == ("r-1", 5, 50)
@@ -449,3 +543,32 @@ async def test_usage_day_follows_utc_not_local_time(store: Store) -> None:
     await store.record_turn_usage(1, late_evening_in_new_york)  # 2026-03-02 02:00 UTC
     assert await store.count_turns_today(1, datetime(2026, 3, 2, 12, tzinfo=UTC)) == 1
     assert await store.count_turns_today(1, datetime(2026, 3, 1, 12, tzinfo=UTC)) == 0
+
+
+async def test_another_process_reading_the_file_never_loses_the_bots_writes(
+    tmp_path: Path,
+) -> None:
+    """POSIX locks go when any descriptor of the file closes in the process that holds
+    them: the store must not open and close the database file behind SQLite's back, or
+    the next reader (`sqlite3`, a backup, `nemobot doctor`) takes itself for the last
+    connection and deletes the write-ahead log the bot is still writing to."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "bot.sqlite3"
+    reader = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); " \
+             "c.execute('SELECT COUNT(*) FROM renders').fetchall(); c.close()"
+    async with Store.open(path) as store:
+        await store.create_render("r-before", KEY)
+        await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-c", reader, str(path)], check=True
+        )
+        await store.create_render("r-after", KEY)
+        wal = path.with_name(path.name + "-wal")
+        assert wal.exists(), "the write-ahead log was deleted under the open store"
+        copy = tmp_path / "copy.sqlite3"  # what a crash now would leave: file + log
+        copy.write_bytes(path.read_bytes())
+        copy.with_name(copy.name + "-wal").write_bytes(wal.read_bytes())
+    with sqlite3.connect(copy) as raw:
+        kept = sorted(row[0] for row in raw.execute("SELECT render_id FROM renders"))
+    assert kept == ["r-after", "r-before"]

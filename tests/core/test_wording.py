@@ -62,6 +62,7 @@ def _sentences(wording: Wording) -> dict[str, str]:
         "render_progress": (40,),
         "render_done_link": ("https://cdn.example/x.mp4",),
         "render_done_preview": ("https://cdn.example/x.mp4",),
+        "render_undelivered": ("https://cdn.example/x.mp4",),
         "credits": (85, 10, 95),
         "status": ("Timeline (0 tracks): empty",),
         "recovery_changed": ("Timeline (1 track): 1. Video: lake (0-15s)",),

@@ -193,6 +193,7 @@ def test_every_contract_fault_name_is_known() -> None:
         "render_failure",
         "slow_render",
         "duplicate_render_id",
+        "download_failure",
         "server_error",
         "unsized_download",
         "stalled_download",

@@ -93,6 +93,24 @@ async def test_completed_render_is_a_real_mp4_at_output_url_and_download(
     assert 1_000 < len(public.content) < 1024 * 1024
 
 
+async def test_download_failure_fault_refuses_the_mp4_on_both_paths(
+    emulator: RunningEmulator, api: Api, clock: FakeClock
+) -> None:
+    await api.submit_render("render_cdn_down", DRAFT)
+    await media_ready(emulator, "render_cdn_down")
+    clock.advance(RENDER_SECONDS)
+    data = (await api.poll("render_cdn_down"))["data"]
+    emulator.set_fault("download_failure", 2)
+
+    async with loopback_client() as anonymous:
+        public = await anonymous.get(data["outputUrl"])
+    download = await api.get("/api/render/proxy/render_cdn_down/download")
+    after = await api.get("/api/render/proxy/render_cdn_down/download")
+
+    assert (public.status_code, download.status_code) == (503, 503)
+    assert after.status_code == 200 and after.content[4:8] == b"ftyp"
+
+
 async def test_download_needs_a_token(emulator: RunningEmulator, api: Api) -> None:
     await api.submit_render("render_x", DRAFT)
 

@@ -40,6 +40,10 @@ class MemoryPort:
         self.file_started = asyncio.Event()
         #: When true, every edit fails as a platform outage would.
         self.broken_edits = False
+        #: When true, every file post fails (the platform refuses uploads).
+        self.broken_files = False
+        #: Message ids by the nonce they were posted with (a repeat returns the first).
+        self.nonces: dict[str, str] = {}
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
 
@@ -50,9 +54,14 @@ class MemoryPort:
         *,
         actions: Sequence[Action] = (),
         ping_user: int | None = None,
+        nonce: str | None = None,
     ) -> str:
         assert len(text) <= self.max_message_chars, "message over the platform limit"
+        if nonce is not None and nonce in self.nonces:  # as Discord with `enforce_nonce`
+            return self.nonces[nonce]
         shown = Shown(str(next(self._ids)), conversation, text, tuple(actions), ping_user)
+        if nonce is not None:
+            self.nonces[nonce] = shown.id
         shown.versions.append(text)
         self.messages.append(shown)
         self._changed.set()
@@ -74,12 +83,22 @@ class MemoryPort:
         self._changed.set()
 
     async def send_file(
-        self, conversation: str, path: Path, text: str, *, ping_user: int | None = None
+        self,
+        conversation: str,
+        path: Path,
+        text: str,
+        *,
+        ping_user: int | None = None,
+        nonce: str | None = None,
     ) -> str:
         self.file_started.set()
         if self.hold_files is not None:
             await self.hold_files.wait()
-        message_id = await self.send(conversation, text, ping_user=ping_user)
+        if self.broken_files:
+            raise RuntimeError("the platform refused the upload")
+        if nonce is not None and nonce in self.nonces:
+            return self.nonces[nonce]
+        message_id = await self.send(conversation, text, ping_user=ping_user, nonce=nonce)
         shown = self.by_id(message_id)
         shown.file_name = path.name
         shown.file_bytes = path.read_bytes()

@@ -124,7 +124,7 @@ async def test_a_restart_mid_render_delivers_it_once(make_rig: Any) -> None:
     assert len(port.files()) == 1, "delivered exactly once"
     assert port.files()[0].ping_user == REQUESTER
     assert render is not None and render.delivered_at is not None
-    assert render.status is RenderState.COMPLETED
+    assert render.status is RenderState.DELIVERED
 
 
 async def test_resuming_again_after_delivery_posts_nothing(make_rig: Any) -> None:

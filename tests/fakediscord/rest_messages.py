@@ -49,6 +49,8 @@ _FILE_FIELD = re.compile(r"files\[(\d+)\]|file(\d*)")
 _EDITABLE_FLAGS = 1 << 2  # SUPPRESS_EMBEDS is the only flag an edit may change
 OLD_MESSAGE_SECONDS = 3600
 OLD_MESSAGE_EDITS_TOO_MANY = 30046
+#: How long Discord remembers a nonce sent with `enforce_nonce` ("the past few minutes").
+NONCE_WINDOW_SECONDS = 5 * 60.0
 
 
 # -- shared by channel messages and interaction messages ------------------------------------
@@ -221,10 +223,39 @@ async def get_message(fake: FakeDiscord, request: web.Request, parsed: ParsedBod
     return json_response(message_or_404(fake, int(channel["id"]), request.match_info["message_id"]))
 
 
+def _nonce_key(fake: FakeDiscord, channel_id: int, body: JSON) -> tuple[int, int, str] | None:
+    """Where a nonce is remembered, when the body asks Discord to enforce it."""
+    nonce = body.get("nonce")
+    if nonce is None or not body.get("enforce_nonce"):
+        return None
+    return channel_id, fake.state.bot_user.id, str(nonce)
+
+
+def _repeated_nonce(fake: FakeDiscord, key: tuple[int, int, str] | None) -> JSON | None:
+    """The message already created with this nonce in the last few minutes, if any: Discord
+    returns it instead of creating a second one."""
+    if key is None or key not in fake.nonces:
+        return None
+    message_id, when = fake.nonces[key]
+    if fake.clock() - when > NONCE_WINDOW_SECONDS:
+        return None
+    return fake.state.messages.get(message_id)
+
+
 async def create_message(fake: FakeDiscord, request: web.Request,
                          parsed: ParsedBody) -> web.Response:
     channel = channel_or_404(fake, request.match_info["channel_id"])
     channel_id = int(channel["id"])
+    nonce_key = _nonce_key(fake, channel_id, parsed.body if isinstance(parsed.body, dict) else {})
+    earlier = _repeated_nonce(fake, nonce_key)
+    if earlier is not None:
+        return json_response(earlier)
+    if parsed.files and fake.hold_uploads is not None:
+        fake.held_uploads += 1
+        await fake.hold_uploads.wait()
+        earlier = _repeated_nonce(fake, nonce_key)  # a retry may have landed meanwhile
+        if earlier is not None:
+            return json_response(earlier)
     fields = message_fields(fake, channel_id, parsed, creating=True)
     await unarchive_for_send(fake, channel)
     extra: JSON = {}
@@ -245,7 +276,12 @@ async def create_message(fake: FakeDiscord, request: web.Request,
         extra["nonce"] = body["nonce"]
     message = fake.state.create_message(channel_id, fake.state.bot_user,
                                         message_type=message_type, extra=extra, **fields)
+    if nonce_key is not None:
+        fake.nonces[nonce_key] = (int(message["id"]), fake.clock())
     await announce_message(fake, "MESSAGE_CREATE", message)
+    if parsed.files and fake.hold_answers is not None:
+        fake.held_answers += 1
+        await fake.hold_answers.wait()
     return json_response(message)
 
 

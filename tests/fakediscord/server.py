@@ -70,6 +70,16 @@ class FakeDiscord:
         self.interaction_token_seconds = interaction_token_seconds
         self.old_message_edits_per_hour = old_message_edits_per_hour
         self.old_message_edit_times: list[float] = []
+        #: Messages created with `enforce_nonce`: (channel, author, nonce) → (id, when).
+        self.nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
+        #: When set, a message with files waits for this event before it is stored (to stop
+        #: the bot in the middle of an upload); `held_uploads` counts the ones that waited.
+        self.hold_uploads: asyncio.Event | None = None
+        self.held_uploads = 0
+        #: The same, after the message is stored and before the answer (the bot never
+        #: learns that its post landed).
+        self.hold_answers: asyncio.Event | None = None
+        self.held_answers = 0
         self.url = ""
         self.state = initial_state(premium_tier, upload_limit_bytes)
         self.requests: list[RecordedRequest] = []

@@ -211,6 +211,36 @@ async def test_file_upload_is_recorded_with_its_size(fake: FakeDiscord) -> None:
     assert fake.schema_violations == []
 
 
+async def test_a_repeated_enforced_nonce_returns_the_first_message(fake: FakeDiscord) -> None:
+    bot = make_bot()
+    async with running(fake, bot):
+        channel = text_channel(bot, fake)
+        first = await channel.send("your video", nonce="render-abc",
+                                   file=discord.File(io.BytesIO(b"mp4"), "clip.mp4"))
+        again = await channel.send("your video", nonce="render-abc",
+                                   file=discord.File(io.BytesIO(b"mp4"), "clip.mp4"))
+        other = await channel.send("another", nonce="render-xyz")
+
+    assert again.id == first.id
+    assert other.id != first.id
+    assert [m["id"] for m in fake.messages_in(fake.text_channel_id)] == [
+        str(first.id), str(other.id)]
+    assert all(r.body.get("enforce_nonce") is True for r in fake.find_requests("POST", MESSAGES))
+
+
+async def test_an_enforced_nonce_is_forgotten_after_a_few_minutes(fake: FakeDiscord) -> None:
+    bot = make_bot()
+    async with running(fake, bot):
+        channel = text_channel(bot, fake)
+        first = await channel.send("hello", nonce="n-1")
+        key = next(iter(fake.nonces))
+        message_id, when = fake.nonces[key]
+        fake.nonces[key] = (message_id, when - 10 * 60)  # ten minutes ago
+        later = await channel.send("hello", nonce="n-1")
+
+    assert later.id != first.id
+
+
 async def test_file_over_the_upload_limit_is_refused_with_413() -> None:
     async with run_fake_discord(upload_limit_bytes=1000) as fake:
         bot = make_bot()
