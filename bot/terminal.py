@@ -42,13 +42,18 @@ PROMPT = "you> "
 
 
 class TerminalPort:
-    """A ChatPort that prints to a text stream and saves files into a folder."""
+    """A ChatPort that prints one conversation to a text stream and saves its files.
+
+    Messages for any other conversation are not this terminal's: they are logged and
+    dropped, never printed into the conversation on screen.
+    """
 
     max_message_chars = 100_000
 
-    def __init__(self, out: TextIO, download_dir: Path) -> None:
+    def __init__(self, out: TextIO, download_dir: Path, conversation: str) -> None:
         self._out = out
         self._download_dir = download_dir
+        self.conversation = conversation
         #: A "you> " prompt is on screen waiting for input (interactive terminals only).
         self.prompting = False
         self._ids = itertools.count(1)
@@ -63,6 +68,8 @@ class TerminalPort:
         ping_user: int | None = None,
     ) -> str:
         message_id = str(next(self._ids))
+        if not self._mine(conversation):
+            return message_id
         self._printed[message_id] = []
         self._print_new_lines(message_id, text)
         return message_id
@@ -70,11 +77,14 @@ class TerminalPort:
     async def edit(
         self, conversation: str, message_id: str, text: str, *, actions: Sequence[Action] = ()
     ) -> None:
-        self._print_new_lines(message_id, text)
+        if self._mine(conversation):
+            self._print_new_lines(message_id, text)
 
     async def send_file(
         self, conversation: str, path: Path, text: str, *, ping_user: int | None = None
     ) -> str:
+        if not self._mine(conversation):
+            return await self.send(conversation, text)
         self._download_dir.mkdir(parents=True, exist_ok=True)
         target = self._download_dir / path.name
         await asyncio.to_thread(shutil.copyfile, path, target)
@@ -99,6 +109,12 @@ class TerminalPort:
 
     def clock_since(self, epoch_seconds: float) -> str:
         return ""  # a terminal prints a log, not a message that updates itself
+
+    def _mine(self, conversation: str) -> bool:
+        if conversation == self.conversation:
+            return True
+        log.warning("not shown in %s: a message for %s", self.conversation, conversation)
+        return False
 
     def _print_new_lines(self, message_id: str, text: str) -> None:
         """Print the lines of `text` that differ from what this message showed before."""
@@ -164,8 +180,8 @@ async def run_chat(
     """Run the chat loop until /quit or end of input; returns the exit code."""
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
-    port = TerminalPort(out, settings.download_dir)
     key = f"terminal:{conversation}"
+    port = TerminalPort(out, settings.download_dir, key)
     interactive = stdin.isatty()
 
     async with contextlib.AsyncExitStack() as stack:
@@ -186,7 +202,7 @@ async def run_chat(
         engine = services.engine
         wording = Wording("en")
         port.say(wording.connecting())
-        await engine.resume()
+        await engine.resume(key)  # only this conversation's renders and turns
         try:
             record = await engine.ensure_conversation(key, owner_id=None)
         except NemoError as exc:

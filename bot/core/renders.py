@@ -103,9 +103,13 @@ class RenderManager:
             log.info("render %s submitted for %s", render_id, conversation)
             self._watch(render_id)
 
-    async def resume(self) -> int:
-        """Pick up every render that was in flight when the process stopped."""
-        renders = await self._store.get_unfinished_renders()
+    async def resume(self, conversation: str | None = None) -> int:
+        """Pick up every render (or `conversation`'s) in flight when the process stopped."""
+        renders = [
+            render
+            for render in await self._store.get_unfinished_renders()
+            if conversation in (None, render.conversation)
+        ]
         for render in renders:
             log.info("resuming render %s in %s", render.render_id, render.conversation)
             self._watch(render.render_id)
