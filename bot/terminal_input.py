@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import unicodedata
 from collections.abc import Iterator
 from typing import Protocol, TextIO
@@ -45,21 +46,44 @@ class EditorLines:
 
 
 class PlainLines:
-    """Lines from a pipe or file, read off the event loop and echoed after the prompt."""
+    """Lines from a pipe or file, echoed after the prompt.
+
+    They are read on a daemon thread rather than in the default executor: a blocked read
+    (stdin a terminal while stdout is piped) must not keep Ctrl+C waiting for Enter.
+    """
 
     def __init__(self, stream: TextIO, echo: TextIO) -> None:
         self._stream = stream
         self._echo = echo
+        self._queue: asyncio.Queue[str | None] | None = None
 
     async def read_line(self) -> str | None:
-        line = await asyncio.to_thread(self._stream.readline)
-        if not line:
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+            threading.Thread(
+                target=self._read_all,
+                args=(asyncio.get_running_loop(), self._queue),
+                name="chat-stdin",
+                daemon=True,
+            ).start()
+        line = await self._queue.get()
+        if line is None:
+            self._queue.put_nowait(None)  # stays at the end
             return None
         line = line.rstrip("\r\n")
         if line.strip():
             self._echo.write(f"{PROMPT}{line.strip()}\n")
             self._echo.flush()
         return line
+
+    def _read_all(
+        self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]
+    ) -> None:
+        # OSError/ValueError: the stream was closed; RuntimeError: the loop is gone.
+        with contextlib.suppress(OSError, ValueError, RuntimeError):
+            for line in iter(self._stream.readline, ""):
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+            loop.call_soon_threadsafe(queue.put_nowait, None)
 
 
 @contextlib.contextmanager

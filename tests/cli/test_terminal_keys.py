@@ -195,3 +195,31 @@ async def test_help_speaks_of_the_terminal(pane: Pane) -> None:
 
     assert "/upload PATH" in screen
     assert "Attach" not in screen and "attach" not in screen
+
+
+@pytest.mark.slow
+async def test_ctrl_c_leaves_at_once_when_the_output_is_piped(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """stdin a terminal, stdout a pipe (`nemobot chat | tee log`): the plain reader."""
+    config = tmp_path / "tmux.conf"
+    config.write_text("set -g remain-on-exit on\n")
+    socket = Path("/tmp") / f"nemobot-tmux-{os.getpid()}-{id(tmp_path)}-piped"
+    pane = Pane(socket, config)
+    log = tmp_path / "chat.log"
+    env = {**os.environ, "NEMO_API_URL": emulator.url,
+           "DATABASE_PATH": str(tmp_path / "nemobot.sqlite3"), "TERM": "xterm-256color"}
+    env.pop("TMUX", None)
+    pane.start(f"cd {tmp_path} && {sys.executable} -m bot chat | tee {log}", env)
+    try:
+        await pane.wait_for("✅ Ready!")
+        pane.type("half a thought")
+        pane.keys("C-c")
+        deadline = time.monotonic() + 60
+        while pane.exit_status() is None:
+            assert time.monotonic() < deadline, pane.screen()
+            await asyncio.sleep(0.05)
+    finally:
+        pane.stop()
+        socket.unlink(missing_ok=True)
+    assert emulator.state.counters.turns == 0
