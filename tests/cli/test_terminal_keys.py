@@ -28,6 +28,8 @@ class Pane:
 
     def __init__(self, socket: Path, config: Path) -> None:
         self._base = ["tmux", "-S", str(socket), "-f", str(config)]
+        #: The shell in the pane writes the command's exit status here when it ends.
+        self._status = config.with_name("exit-status")
 
     def tmux(self, *args: str) -> str:
         done = subprocess.run(
@@ -37,8 +39,10 @@ class Pane:
 
     def start(self, command: str, env: dict[str, str]) -> None:
         """Start the tmux server with `command` in a 200×50 pane (tmux takes the env)."""
+        self._status.unlink(missing_ok=True)
+        shell = f"{command}; echo $? > {self._status}"
         subprocess.run(
-            [*self._base, "new-session", "-d", "-s", PANE, "-x", "200", "-y", "50", command],
+            [*self._base, "new-session", "-d", "-s", PANE, "-x", "200", "-y", "50", shell],
             env=env, timeout=30, check=True,
         )
 
@@ -68,11 +72,11 @@ class Pane:
         return screen
 
     def exit_status(self) -> int | None:
-        """The chat's exit status once it has ended (the pane stays to be read), else None."""
-        dead, _, status = self.tmux(
-            "display-message", "-p", "-t", PANE, "#{pane_dead} #{pane_dead_status}"
-        ).strip().partition(" ")
-        return int(status) if dead == "1" and status else None
+        """The command's exit status once it has ended, else None."""
+        try:
+            return int(self._status.read_text())
+        except (FileNotFoundError, ValueError):  # not ended, or being written
+            return None
 
 
 @pytest.fixture
@@ -97,7 +101,7 @@ async def pane(emulator: RunningEmulator, tmp_path: Path) -> AsyncIterator[Pane]
         "TERM": "xterm-256color",
     }
     env.pop("TMUX", None)
-    command = f"cd {tmp_path} && exec {sys.executable} -m bot chat"
+    command = f"cd {tmp_path} && {sys.executable} -m bot chat"
     pane.start(command, env)
     try:
         await pane.wait_for("✅ Ready!")
