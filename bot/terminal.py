@@ -19,6 +19,7 @@ import os
 import shlex
 import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
@@ -150,10 +151,14 @@ def file_attachment(path: Path) -> Attachment:
     )
 
 
-def _offline_database(settings: Settings) -> Path:
-    """Offline sessions live in their own database, away from real credentials."""
-    path = settings.database_path
-    return path.with_name(f"{path.stem}-offline{path.suffix or '.sqlite3'}")
+def _offline_database(stack: contextlib.ExitStack | contextlib.AsyncExitStack) -> Path:
+    """A throwaway database for an offline run, away from the real one and its credentials.
+
+    The emulator forgets everything when the run ends, so a kept database would only hold
+    sessions and renders that no longer exist ("your previous session expired").
+    """
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="nemobot-offline-"))
+    return Path(folder) / "nemobot-offline.sqlite3"
 
 
 async def run_chat(
@@ -187,7 +192,7 @@ async def run_chat(
             config = _offline_config()
             emulator = await stack.enter_async_context(run_emulator(config))
             api_url = emulator.url
-            database = _offline_database(settings)
+            database = _offline_database(stack)
             port.say(words.offline(api_url, config.anonymous_credits, _real_free_credits()))
         services = await stack.enter_async_context(
             open_services(

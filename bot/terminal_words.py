@@ -32,10 +32,10 @@ class TerminalWords:
         return self._pick(
             f"Offline mode: the built-in NemoVideo emulator at {url} stands in for NemoVideo. "
             f"Its practice account starts with {credits} credits (a real free NemoVideo "
-            f"account has {real_free_credits}).",
+            f"account has {real_free_credits}); nothing is kept after you leave.",
             f"离线模式：由内置的 NemoVideo 模拟器（{url}）代替 NemoVideo。"
             f"它的练习账户有 {credits} 积分"
-            f"（真实的 NemoVideo 免费账户有 {real_free_credits} 积分）。",
+            f"（真实的 NemoVideo 免费账户有 {real_free_credits} 积分）；退出后不会保留任何内容。",
         )
 
     def ready(self) -> str:

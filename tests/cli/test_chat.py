@@ -149,3 +149,13 @@ def test_chat_without_network_points_at_offline_and_doctor(tmp_path: Path) -> No
     assert done.returncode == 1
     assert f"could not reach NemoVideo at {url}" in done.stdout
     assert "nemobot doctor" in done.stdout and "nemobot chat --offline" in done.stdout
+
+
+@pytest.mark.slow
+def test_a_second_offline_run_starts_clean(tmp_path: Path) -> None:
+    run_chat(tmp_path, "hello\n", "--offline")
+    again = run_chat(tmp_path, "hello\n", "--offline")
+
+    assert "session expired" not in again, "the emulator of the first run is gone, not expired"
+    assert "nothing is kept after you leave" in again
+    assert not list(tmp_path.rglob("*.sqlite3")), "an offline run leaves no database behind"
