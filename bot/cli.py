@@ -51,9 +51,11 @@ def _parser() -> argparse.ArgumentParser:
         "chat",
         help="talk to NemoVideo from this terminal",
         description="The same engine as the bot, in a terminal: type a message, read the "
-        "streamed reply. Commands: /upload PATH, /export, /status, /credits, /help, /quit. "
-        "Piped input works too; at its end, work in flight (such as an export) finishes "
-        "before nemobot exits. Exports are saved into DOWNLOAD_DIR.",
+        "streamed reply. Commands: /upload PATH, /export, /status, /credits, /reset, /help, "
+        "/quit; an unknown /command is refused and costs nothing. On a terminal the line "
+        "can be edited (arrows, Up for history) and Ctrl+C or Ctrl+D leaves at once. Piped "
+        "input works too; at its end, work in flight (such as an export) finishes before "
+        "nemobot exits. Exports are saved into DOWNLOAD_DIR.",
     )
     chat.add_argument(
         "--offline",

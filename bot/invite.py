@@ -61,11 +61,19 @@ def invite_url(application_id: int, permissions: int | None = None) -> str:
     return f"{AUTHORIZE_URL}?client_id={application_id}&scope={scope}&permissions={value}"
 
 
+MALFORMED_TOKEN = (
+    "nemobot invite could not read the bot's id from DISCORD_TOKEN: it does not look like a "
+    "bot token (its first part should be the bot's id, in base64). Copy the token again "
+    "from the developer portal (your application → Bot → Reset Token), or set "
+    "DISCORD_APPLICATION_ID (General Information → Application ID), then run it again."
+)
+
+
 def print_invite(settings: Settings, out: TextIO, err: TextIO) -> int:
     """Print the link on `out` (alone, for scripts) and what it asks for on `err`."""
     application_id = application_id_of(settings)
     if application_id is None:
-        print(NO_APPLICATION_ID, file=err)
+        print(NO_APPLICATION_ID if settings.discord_token is None else MALFORMED_TOKEN, file=err)
         return 2
     print(invite_url(application_id), file=out)
     asked = ", ".join(permission.label for permission in BOT_PERMISSIONS)

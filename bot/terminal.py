@@ -3,8 +3,10 @@
 `TerminalPort` implements the chat port on a text stream: an edit prints the lines that
 changed, a delivered render is saved into DOWNLOAD_DIR with its path and link printed, and
 "status" saves the timeline picture there too.
-Input may be piped; at its end the work in flight (an export, say) is finished before
-the command returns.
+On a terminal, lines are typed into a line editor (`bot.terminal_input`); input may also
+be piped, and at its end the work in flight (an export, say) is finished before the
+command returns. /commands are the terminal's own: an unknown one is refused and never
+becomes a (paid) turn.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import contextlib
 import itertools
 import logging
 import os
+import shlex
 import shutil
 import sys
-from collections.abc import AsyncIterator, Sequence
+import tempfile
+from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -25,32 +29,41 @@ from typing import TYPE_CHECKING, TextIO
 from bot.core.engine import Engine
 from bot.core.intents import Intent, route
 from bot.core.port import Action, Attachment, IncomingMessage
+from bot.core.store import Store
 from bot.core.timeline_picture import write_timeline_png
 from bot.core.wording import Wording
 from bot.nemo.draft import Draft
-from bot.nemo.errors import NemoError
+from bot.nemo.errors import NemoError, ServiceUnavailable
 from bot.nemo.multipart import file_chunks
 from bot.runtime import open_services
 from bot.settings import Settings
+from bot.terminal_input import (
+    EditorLines,
+    LineSource,
+    PlainLines,
+    has_control_characters,
+    prompt_output,
+)
+from bot.terminal_words import TerminalWords
 
 if TYPE_CHECKING:
     from bot.emulator.config import EmulatorConfig
 
 log = logging.getLogger(__name__)
 
-PROMPT = "you> "
-
-
 class TerminalPort:
-    """A ChatPort that prints to a text stream and saves files into a folder."""
+    """A ChatPort that prints one conversation to a text stream and saves its files.
+
+    Messages for any other conversation are not this terminal's: they are logged and
+    dropped, never printed into the conversation on screen.
+    """
 
     max_message_chars = 100_000
 
-    def __init__(self, out: TextIO, download_dir: Path) -> None:
+    def __init__(self, out: TextIO, download_dir: Path, conversation: str) -> None:
         self._out = out
         self._download_dir = download_dir
-        #: A "you> " prompt is on screen waiting for input (interactive terminals only).
-        self.prompting = False
+        self.conversation = conversation
         self._ids = itertools.count(1)
         self._printed: dict[str, list[str]] = {}
 
@@ -64,6 +77,8 @@ class TerminalPort:
         nonce: str | None = None,
     ) -> str:
         message_id = str(next(self._ids))
+        if not self._mine(conversation):
+            return message_id
         self._printed[message_id] = []
         self._print_new_lines(message_id, text)
         return message_id
@@ -71,7 +86,8 @@ class TerminalPort:
     async def edit(
         self, conversation: str, message_id: str, text: str, *, actions: Sequence[Action] = ()
     ) -> None:
-        self._print_new_lines(message_id, text)
+        if self._mine(conversation):
+            self._print_new_lines(message_id, text)
 
     async def send_file(
         self,
@@ -82,6 +98,8 @@ class TerminalPort:
         ping_user: int | None = None,
         nonce: str | None = None,  # one process prints once: nothing to deduplicate
     ) -> str:
+        if not self._mine(conversation):
+            return await self.send(conversation, text)
         self._download_dir.mkdir(parents=True, exist_ok=True)
         target = self._download_dir / path.name
         await asyncio.to_thread(shutil.copyfile, path, target)
@@ -107,6 +125,12 @@ class TerminalPort:
     def clock_since(self, epoch_seconds: float) -> str:
         return ""  # a terminal prints a log, not a message that updates itself
 
+    def _mine(self, conversation: str) -> bool:
+        if conversation == self.conversation:
+            return True
+        log.warning("not shown in %s: a message for %s", self.conversation, conversation)
+        return False
+
     def _print_new_lines(self, message_id: str, text: str) -> None:
         """Print the lines of `text` that differ from what this message showed before."""
         old = self._printed.get(message_id, [])
@@ -122,17 +146,9 @@ class TerminalPort:
 
     def say(self, line: str) -> None:
         """Print one line of nemobot's side of the conversation."""
-        text = f"nemo> {line.replace('**', '')}\n"  # no Markdown in a terminal
-        if self.prompting:  # e.g. a render finished while the user is typing
-            text = f"\r\x1b[K{text}{PROMPT}"
-        self._out.write(text)
+        plain = line.replace("**", "")  # no Markdown in a terminal
+        self._out.write("".join(f"nemo> {part}\n" for part in plain.splitlines() or [""]))
         self._out.flush()
-
-    def prompt(self) -> None:
-        """Show the input prompt (interactive terminals)."""
-        self._out.write(PROMPT)
-        self._out.flush()
-        self.prompting = True
 
 
 def file_attachment(path: Path) -> Attachment:
@@ -142,22 +158,14 @@ def file_attachment(path: Path) -> Attachment:
     )
 
 
-async def _lines(stream: TextIO, port: TerminalPort, interactive: bool) -> AsyncIterator[str]:
-    """Lines from stdin without blocking the event loop (works for pipes and TTYs)."""
-    while True:
-        if interactive:
-            port.prompt()
-        line = await asyncio.to_thread(stream.readline)
-        port.prompting = False
-        if not line:
-            return
-        yield line.rstrip("\r\n")
+def _offline_database(stack: contextlib.ExitStack | contextlib.AsyncExitStack) -> Path:
+    """A throwaway database for an offline run, away from the real one and its credentials.
 
-
-def _offline_database(settings: Settings) -> Path:
-    """Offline sessions live in their own database, away from real credentials."""
-    path = settings.database_path
-    return path.with_name(f"{path.stem}-offline{path.suffix or '.sqlite3'}")
+    The emulator forgets everything when the run ends, so a kept database would only hold
+    sessions and renders that no longer exist ("your previous session expired").
+    """
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="nemobot-offline-"))
+    return Path(folder) / "nemobot-offline.sqlite3"
 
 
 async def run_chat(
@@ -168,23 +176,31 @@ async def run_chat(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
 ) -> int:
-    """Run the chat loop until /quit or end of input; returns the exit code."""
+    """Run the chat loop until /quit, Ctrl+C or end of input; returns the exit code."""
     stdin = stdin or sys.stdin
-    out = stdout or sys.stdout
-    port = TerminalPort(out, settings.download_dir)
+    interactive = stdin.isatty() and (stdout or sys.stdout).isatty()
     key = f"terminal:{conversation}"
-    interactive = stdin.isatty()
 
     async with contextlib.AsyncExitStack() as stack:
+        lines: LineSource
+        if interactive:
+            stack.enter_context(prompt_output())
+            lines = EditorLines()
+        out = stdout or sys.stdout  # under prompt_output: the stream that prints above the prompt
+        if not interactive:
+            lines = PlainLines(stdin, out)
+        port = TerminalPort(out, settings.download_dir, key)
+        words = TerminalWords("en")
         api_url = settings.nemo_api_url
         database = settings.database_path
         if offline:
             from bot.emulator.server import run_emulator
 
-            emulator = await stack.enter_async_context(run_emulator(_offline_config()))
+            config = _offline_config()
+            emulator = await stack.enter_async_context(run_emulator(config))
             api_url = emulator.url
-            database = _offline_database(settings)
-            port.say(f"Offline mode: using the built-in NemoVideo emulator at {api_url}")
+            database = _offline_database(stack)
+            port.say(words.offline(api_url, config.anonymous_credits, _real_free_credits()))
         services = await stack.enter_async_context(
             open_services(
                 settings, port, api_url=api_url, database_path=database, operator_reads_chat=True
@@ -193,57 +209,154 @@ async def run_chat(
         engine = services.engine
         wording = Wording("en")
         port.say(wording.connecting())
-        await engine.resume()
+        await engine.resume(key)  # only this conversation's renders and turns
         try:
             record = await engine.ensure_conversation(key, owner_id=None)
         except NemoError as exc:
             port.say(await engine.explain(exc, wording))
+            if isinstance(exc, ServiceUnavailable) and not offline:
+                port.say(words.cannot_reach(api_url))
             return 1
         wording = Wording(record.language)
-        port.say(wording.ready())
-
-        async for line in _lines(stdin, port, interactive):
-            text = line.strip()
-            if not text:
-                continue
-            if not interactive:
-                out.write(f"{PROMPT}{text}\n")
-            if text in ("/quit", "/exit"):
-                break
-            await _dispatch(engine, port, key, text, wording)
+        words = TerminalWords(record.language)
+        port.say(words.ready())
+        session = _Session(engine, port, key, wording, words)
+        try:
+            while (line := await lines.read_line()) is not None:
+                if not await session.dispatch(line):
+                    break
+        except KeyboardInterrupt:  # Ctrl+C at the prompt: leave now, renders resume later
+            if await _render_in_flight(services.store, key):
+                port.say(words.left_in_flight(conversation))
+            return 130
+        if await _render_in_flight(services.store, key):
+            port.say(words.waiting_for_export())
         await engine.drain()
         if engine.renders.undelivered:
             return 1  # an export it promised could not be saved (the chat said why)
     return 0
 
 
-async def _dispatch(
-    engine: Engine, port: TerminalPort, key: str, text: str, wording: Wording
-) -> None:
-    """Carry out one input line: a /command, or free text routed like a chat message."""
-    command, _, rest = text.partition(" ")
-    if command == "/help":
-        port.say(wording.help())
-    elif command == "/credits":
-        port.say(await engine.credits_text(key))
-    elif command == "/status" or route(text) is Intent.STATUS:
-        reply = await engine.status_reply(key)
-        port.say(reply.text)
+async def _render_in_flight(store: Store, key: str) -> bool:
+    return any(render.conversation == key for render in await store.get_unfinished_renders())
+
+
+#: Answers to "start over?" (after /reset); any other line keeps the session and goes on.
+CONFIRM = frozenset({"yes", "y", "是", "确认"})
+DECLINE = frozenset({"no", "n", "否", "不"})
+
+
+class _Session:
+    """Carries out the user's lines: a /command of the terminal's, or text for the engine."""
+
+    def __init__(
+        self, engine: Engine, port: TerminalPort, key: str, wording: Wording, words: TerminalWords
+    ) -> None:
+        self._engine = engine
+        self._port = port
+        self._key = key
+        self._wording = wording
+        self._words = words
+        self._reset_asked = False
+
+    async def dispatch(self, line: str) -> bool:
+        """Carry out one line; False when the user asked to leave."""
+        text = line.strip()
+        if not text:
+            return True
+        if has_control_characters(text):
+            self._port.say(self._words.control_characters())
+            return True
+        word, _, rest = text.partition(" ")
+        command = word.casefold()
+        if self._reset_asked:
+            self._reset_asked = False
+            answer = text.casefold()
+            if command == "/reset" or answer in CONFIRM:
+                await self._reset(confirmed=True)
+                return True
+            self._port.say(self._words.reset_kept())
+            if answer in DECLINE:
+                return True
+        if command == "/status" or (not _is_command(command) and route(text) is Intent.STATUS):
+            await self._status()
+            return True
+        if not _is_command(command):
+            await self._engine.handle(IncomingMessage(self._key, 0, text))
+            return True
+        if command in ("/quit", "/exit"):
+            return False
+        if command == "/reset":
+            await self._reset(confirmed=False)
+        elif command == "/help":
+            self._port.say(self._words.help())
+        elif command == "/credits":
+            self._port.say(await self._engine.credits_text(self._key))
+        elif command == "/export":
+            await self._engine.export(self._key, None)
+        elif command == "/upload":
+            await self._upload(rest.strip())
+        else:
+            self._port.say(self._words.unknown_command(word))
+        return True
+
+    async def _status(self) -> None:
+        """The timeline in words, and its picture saved beside the exports."""
+        reply = await self._engine.status_reply(self._key)
+        self._port.say(reply.text)
         if reply.draft is not None:
-            await port.save_timeline_picture(reply.draft)
-    elif command == "/export":
-        await engine.export(key, None)
-    elif command == "/upload":
-        paths = [Path(os.path.expanduser(p)) for p in rest.split()]  # noqa: ASYNC240 (no I/O)
-        found = await asyncio.to_thread(lambda: [p.is_file() for p in paths])
-        missing = [str(p) for p, ok in zip(paths, found, strict=True) if not ok]
-        if not paths or missing:
-            port.say(f"No such file: {', '.join(missing)}" if missing else "Usage: /upload PATH")
+            await self._port.save_timeline_picture(reply.draft)
+
+    async def _reset(self, *, confirmed: bool) -> None:
+        if not confirmed:
+            self._reset_asked = True
+            self._port.say(self._words.confirm_reset())
+            return
+        refused = await self._engine.reset(self._key, owner_id=None)
+        if refused is not None:
+            self._port.say(refused)
+
+    async def _upload(self, rest: str) -> None:
+        paths = await asyncio.to_thread(_upload_paths, rest)
+        if paths is None:
+            self._port.say(self._words.upload_usage())
+            return
+        missing = await asyncio.to_thread(lambda: [str(p) for p in paths if not p.is_file()])
+        if missing:
+            self._port.say(self._words.no_such_file(missing))
             return
         attachments = await asyncio.to_thread(lambda: [file_attachment(p) for p in paths])
-        await engine.handle(IncomingMessage(key, 0, "", attachments))
-    else:
-        await engine.handle(IncomingMessage(key, 0, text))
+        await self._engine.handle(IncomingMessage(self._key, 0, "", attachments))
+
+
+def _is_command(word: str) -> bool:
+    """`/word` is a command; `/home/me/clip.mp4 …` (a path, with a second slash) is text."""
+    return word.startswith("/") and len(word) > 1 and "/" not in word[1:]
+
+
+def _upload_paths(rest: str) -> list[Path] | None:
+    """The paths after /upload, shell-style ('my clip.mp4', my\\ clip.mp4); None if unusable.
+
+    An unquoted path with spaces is taken whole when it names a file.
+    """
+    try:
+        words = shlex.split(rest)
+    except ValueError:  # an unclosed quote
+        return None
+    if not words:
+        return None
+    paths = [Path(os.path.expanduser(word)) for word in words]
+    whole = Path(os.path.expanduser(rest))
+    if len(paths) > 1 and not all(path.is_file() for path in paths) and whole.is_file():
+        return [whole]
+    return paths
+
+
+def _real_free_credits() -> int:
+    """What a new anonymous NemoVideo account gets (the emulator's default mirrors it)."""
+    from bot.emulator.config import EmulatorConfig
+
+    return EmulatorConfig().anonymous_credits
 
 
 def _offline_config() -> EmulatorConfig:

@@ -434,11 +434,14 @@ class Engine:
 
     # ----- start-up and shut-down ----------------------------------------------------
 
-    async def resume(self) -> None:
-        """Finish what a previous run left: renders in flight and interrupted turns."""
-        await self.renders.resume()
+    async def resume(self, conversation: str | None = None) -> None:
+        """Finish what a previous run left: renders in flight and interrupted turns.
+
+        With `conversation`, only that conversation's (a terminal shows just its own).
+        """
+        await self.renders.resume(conversation)
         for turn in await self._store.get_unfinished_turns():
-            if turn.id in self._live_turns:
+            if turn.id in self._live_turns or conversation not in (None, turn.conversation):
                 continue
             self._live_turns.add(turn.id)
             task = asyncio.create_task(self._resume_turn(turn), name=f"resume-turn-{turn.id}")

@@ -128,9 +128,9 @@ class RenderManager:
             log.info("render %s submitted for %s", render_id, conversation)
             self._watch(render_id)
 
-    async def resume(self) -> int:
-        """Pick up every render that was in flight when the process stopped, deliveries
-        that were cut off included."""
+    async def resume(self, conversation: str | None = None) -> int:
+        """Pick up every render (or `conversation`'s) that was in flight when the process
+        stopped, deliveries that were cut off included."""
         reopened = await self._store.reopen_cut_off_deliveries(live=set(self._watchers))
         if reopened:
             log.info("%d cut-off deliveries are made again", reopened)
@@ -138,6 +138,7 @@ class RenderManager:
             render
             for render in await self._store.get_unfinished_renders()
             if render.conversation not in self._submitting
+            and conversation in (None, render.conversation)
         ]
         for render in renders:
             log.info("resuming render %s in %s", render.render_id, render.conversation)

@@ -41,8 +41,12 @@ def write_report(checks: Sequence[Check], out: TextIO, *, quick: bool = False) -
         lines.append(f"{failed} of {len(checks)} checks failed.")
     elif warnings:
         lines.append(f"nemobot can run; {warnings} thing{'s' if warnings != 1 else ''} to fix.")
+    elif quick:
+        lines.append("Settings and database are fine.")
+    elif skipped := [check.name for check in checks if check.status == "skip"]:
+        lines.append(f"Everything checked passed; not checked: {', '.join(skipped)}.")
     else:
-        lines.append("All checks passed." if not quick else "Settings and database are fine.")
+        lines.append("All checks passed.")
     for line in lines:
         print(redact(line), file=out)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -55,8 +56,8 @@ def test_offline_chat_script_ends_with_an_mp4_on_disk(tmp_path: Path) -> None:
     assert "Offline mode" in out
     assert "Golden Hour" in out, "the title edit shows in the status"
     assert "Timeline (" in out
-    assert "📎" in out and "clip.mp4" in out
-    assert out.count("Credits") >= 2 or out.count("💳") >= 2
+    assert "📎 Uploaded clip.mp4." in out, "the upload went through"
+    assert out.count(" credits left.") == 2, "credits and 积分 both show the balance"
     [video] = list((tmp_path / "exports").glob("*.mp4"))
     assert video.read_bytes()[4:8] == b"ftyp"
     assert str(video) in out
@@ -93,7 +94,9 @@ def test_run_without_a_discord_token_points_at_the_offline_chat(tmp_path: Path) 
     assert "DISCORD_TOKEN" in done.stderr and "nemobot chat --offline" in done.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["chat"], ["run"], ["emulator"]])
+@pytest.mark.parametrize(
+    "command", [[], ["chat"], ["run"], ["emulator"], ["doctor"], ["invite"]]
+)
 def test_every_command_has_help(command: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bot", *command, "--help"],
@@ -103,4 +106,56 @@ def test_every_command_has_help(command: list[str]) -> None:
         check=False,
     )
     assert done.returncode == 0
-    assert "usage: nemobot" in done.stdout
+    assert f"usage: nemobot {' '.join(command)}".rstrip() in done.stdout
+
+
+@pytest.mark.slow
+async def test_piped_unknown_commands_and_control_codes_cost_nothing(tmp_path: Path) -> None:
+    async with run_emulator(fast_config()) as emulator:
+        env = {"NEMO_API_URL": emulator.url, "DATABASE_PATH": str(tmp_path / "db.sqlite3")}
+        import asyncio
+
+        out = await asyncio.to_thread(
+            run_chat, tmp_path, "/frobnicate\n/reset\nno\nhel\x1b[Dlo\n/help\n", env=env
+        )
+
+        assert "Unknown command /frobnicate — nothing was sent to NemoVideo" in out
+        assert "The session is kept." in out
+        assert "terminal control codes" in out
+        assert "/upload PATH" in out and "attach" not in out.casefold()
+        assert emulator.state.counters.turns == 0
+        assert emulator.state.counters.sessions == 1, "/reset was not confirmed"
+
+
+def test_offline_mode_says_its_credits_are_practice_ones(tmp_path: Path) -> None:
+    out = run_chat(tmp_path, "/credits\n", "--offline")
+
+    assert "practice account starts with 1000 credits" in out
+    assert "(a real free NemoVideo account has 100)" in out
+    assert "💳 1000 credits left." in out
+
+
+def test_chat_without_network_points_at_offline_and_doctor(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input="hello\n", capture_output=True, text=True, cwd=tmp_path, timeout=90,
+        env={**os.environ, "NEMO_API_URL": url, "DATABASE_PATH": str(tmp_path / "db.sqlite3")},
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert f"could not reach NemoVideo at {url}" in done.stdout
+    assert "nemobot doctor" in done.stdout and "nemobot chat --offline" in done.stdout
+
+
+@pytest.mark.slow
+def test_a_second_offline_run_starts_clean(tmp_path: Path) -> None:
+    run_chat(tmp_path, "hello\n", "--offline")
+    again = run_chat(tmp_path, "hello\n", "--offline")
+
+    assert "session expired" not in again, "the emulator of the first run is gone, not expired"
+    assert "nothing is kept after you leave" in again
+    assert not list(tmp_path.rglob("*.sqlite3")), "an offline run leaves no database behind"

@@ -484,3 +484,26 @@ async def test_a_refused_free_token_renewal_says_what_the_operator_can_do(
     nemo = row(report, "NemoVideo")
     assert "will not give out another free anonymous token yet" in nemo
     assert "set NEMO_TOKEN" in nemo
+
+
+async def test_doctor_without_a_discord_token_does_not_claim_all_checks_passed(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env |= {
+        "PYTHONIOENCODING": "utf-8",
+        "NEMO_API_URL": emulator.url,
+        "NEMO_TOKEN": REGISTERED_NEMO_TOKEN,
+        "DATABASE_PATH": str(tmp_path / "nemobot.sqlite3"),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "doctor", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    report = stdout.decode()
+
+    assert process.returncode == 0, report + stderr.decode()
+    assert mark(report, "Discord") == "–"
+    assert "All checks passed" not in report
+    assert report.rstrip().endswith("not checked: Discord."), report

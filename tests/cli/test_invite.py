@@ -111,3 +111,17 @@ def test_nemobot_invite_without_an_id_says_where_to_find_it(tmp_path: Path) -> N
     assert done.stdout == ""
     assert "DISCORD_APPLICATION_ID" in done.stderr
     assert "General Information" in done.stderr
+
+
+@pytest.mark.parametrize("token", ["fake-bot-token", token_for("not-a-number"), "!!!.abc.def"])
+def test_nemobot_invite_with_a_malformed_token_says_it_is_malformed(
+    tmp_path: Path, token: str
+) -> None:
+    done = run_invite(tmp_path, DISCORD_TOKEN=token)
+
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "does not look like a bot token" in done.stderr
+    assert "set DISCORD_APPLICATION_ID" in done.stderr
+    assert "or DISCORD_TOKEN" not in done.stderr, "it is set: don't ask to set it"
+    assert token not in done.stderr

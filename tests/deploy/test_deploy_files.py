@@ -252,7 +252,9 @@ def test_the_database_lives_on_the_volume() -> None:
 
 
 def test_the_dockerfile_sets_only_real_settings() -> None:
-    for name in dockerfile_env():
+    names = list(dockerfile_env())
+    assert names, "the Dockerfile's ENV lines were found"
+    for name in names:
         assert NOT_SETTINGS.fullmatch(name) or name in SETTINGS, name
 
 
@@ -294,7 +296,7 @@ def test_compose_keeps_the_database_in_a_named_volume() -> None:
 
 def test_compose_sets_only_real_settings() -> None:
     environment = compose_service().get("environment") or {}
-    assert isinstance(environment, dict)
+    assert isinstance(environment, dict) and environment, "the service has an environment"
     for name in environment:
         assert name in SETTINGS, name
 
@@ -357,12 +359,15 @@ def test_the_system_call_filter_starts_from_system_service() -> None:
 
 def test_only_the_state_directory_is_writable() -> None:
     state = f"/var/lib/{unit_value('StateDirectory')}"
+    assert unit_value("ProtectSystem") == "strict", "everything else is read-only"
     for line in unit_values("ReadWritePaths"):
         assert line.split() == [state]
 
 
 def test_the_unit_sets_only_real_settings() -> None:
-    for name in unit_environment():
+    names = list(unit_environment())
+    assert names, "the unit's Environment= lines were found"
+    for name in names:
         assert NOT_SETTINGS.fullmatch(name) or name in SETTINGS, name
 
 

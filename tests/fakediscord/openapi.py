@@ -1,8 +1,9 @@
 """Checks request (and the fake's own response) bodies against Discord's OpenAPI description.
 
-The description (`discord-openapi.json`, OpenAPI 3.1, so its schemas are JSON Schema 2020-12)
-is parsed once per process and shared. A body is checked against the schema of the operation
-its method and path resolve to, with `$ref`s resolved inside the document.
+The description (`spec/discord-openapi.json`, vendored with its MIT licence; OpenAPI 3.1,
+so its schemas are JSON Schema 2020-12) is parsed once per process and shared. A body is
+checked against the schema of the operation its method and path resolve to, with `$ref`s
+resolved inside the document.
 
 One deliberate leniency: `SnowflakeType` is a string in the description, but Discord accepts
 snowflakes sent as JSON integers and discord.py sends them that way (`message_reference`,
@@ -32,13 +33,17 @@ DOCUMENT_URI = "urn:discord-openapi"
 _METHODS = ("get", "put", "post", "patch", "delete")
 
 
+#: The copy vendored with the tests (MIT, see spec/discord-openapi.LICENSE), so validation
+#: runs on every clone.
+VENDORED_OPENAPI_PATH = Path(__file__).resolve().parent / "spec" / "discord-openapi.json"
+
+
 def default_openapi_path() -> Path:
-    """`$DISCORD_OPENAPI_PATH`, else `../shared/discord-openapi.json` next to the repository."""
+    """`$DISCORD_OPENAPI_PATH`, else the description vendored in `tests/fakediscord/spec/`."""
     configured = os.environ.get(OPENAPI_ENV)
     if configured:
         return Path(configured)
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "discord-openapi.json"
+    return VENDORED_OPENAPI_PATH
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import pytest
 from tests.fakediscord import FakeDiscord, FakeFile, discord_endpoints, run_fake_discord
 from tests.fakediscord.gateway import MESSAGE_CONTENT
 from tests.fakediscord.harness import make_bot, running
+from tests.fakediscord.openapi import OPENAPI_ENV, default_openapi_path
 
 MESSAGES = "/channels/{channel_id}/messages"
 MESSAGE = "/channels/{channel_id}/messages/{message_id}"
@@ -33,8 +34,8 @@ def text_channel(bot: discord.Client, fake: FakeDiscord) -> discord.TextChannel:
 
 
 def require_openapi(fake: FakeDiscord) -> None:
-    if fake.schema_skip_reason is not None:
-        pytest.skip(fake.schema_skip_reason)
+    """The vendored description is always there: validation that cannot run is a failure."""
+    assert fake.schema_skip_reason is None, fake.schema_skip_reason
 
 
 # -- start-up, gateway, shutdown ------------------------------------------------------------
@@ -619,3 +620,20 @@ async def test_callback_without_with_response_answers_204(fake: FakeDiscord) -> 
                                  f"/interactions/{record.id}/{record.token}/callback",
                                  json={"type": 5})
     assert (status, body, record.calls) == (204, None, ["callback:5"])
+
+
+async def test_the_vendored_description_validates_on_a_fresh_clone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(OPENAPI_ENV, raising=False)
+    repo = Path(__file__).resolve().parents[2]
+    spec = default_openapi_path()
+    licence = spec.with_name("discord-openapi.LICENSE").read_text(encoding="utf-8")
+
+    async with run_fake_discord() as fake:
+        await _raw(fake, "POST", f"/channels/{fake.text_channel_id}/messages",
+                   json={"content": "ok", "tts": "yes"})
+
+    assert spec.is_relative_to(repo), "the description ships with the tests"
+    assert licence.startswith("MIT License") and "Discord" in licence
+    assert fake.schema_skip_reason is None
+    assert [v.pointer for v in fake.schema_violations] == ["$.tts"]

@@ -92,4 +92,4 @@ async def test_offline_chat_never_opens_the_real_database(tmp_path: Path) -> Non
 
     assert code == 0 and "credits" in out.getvalue().lower()
     assert not database.exists()
-    assert [p.name for p in tmp_path.glob("*.sqlite3")] == ["nemobot-offline.sqlite3"]
+    assert not list(tmp_path.glob("*.sqlite3*")), "an offline run's database is thrown away"
