@@ -6,6 +6,7 @@ import httpx
 
 from bot import __version__
 from bot.core.store import Store
+from bot.core.wording import registration_url
 from bot.doctor.report import Check
 from bot.nemo.auth import CredentialStore, MemoryCredentialStore, TokenSource
 from bot.nemo.client import NemoClient
@@ -42,21 +43,29 @@ async def check_nemovideo(settings: Settings, store: Store | None) -> Check:
             credits = await client.fetch_credits()
         except NemoError as exc:
             return _nemo_failure(settings, exc)
+    claim = None
     if settings.nemo_token is not None:
         who = "NEMO_TOKEN works"
     else:
         saved = await credentials.get_anonymous_token(tokens.api_url)
         until = f", valid until {saved.expires_at:%Y-%m-%d}" if saved and saved.expires_at else ""
         who = f"the free anonymous token works (kept in the database{until})"
+        # Only the operator runs doctor: Discord members never see this link.
+        claim = registration_url(settings.nemo_web_url, await tokens.user_id())
     detail = f"{url} answers; {who}; {credits.available:,} credits available"
     if credits.frozen:
         detail += f" ({credits.frozen:,} held by work in progress)"
+    if claim is not None:
+        detail += (
+            f"; to own this account and its projects, register through {claim} "
+            "(keep the link to yourself: whoever opens it first owns the account)"
+        )
     if credits.available <= 0:
         advice = (
             f"no credits left: top up your account at {settings.nemo_web_url}"
-            if settings.nemo_token is not None
-            else f"the free credits are spent: register at {settings.nemo_web_url} and set "
-            "NEMO_TOKEN to your account's token"
+            if claim is None
+            else f"the free credits are spent: register through {claim} to keep the "
+            "bot's projects, then set NEMO_TOKEN to your account's token"
         )
         return Check("NemoVideo", "warn", detail, advice)
     return Check("NemoVideo", "ok", detail)

@@ -128,6 +128,7 @@ async def test_a_healthy_setup_passes_every_check_and_shows_the_credits(
     for name in ("settings", "database", "NemoVideo", "Discord", "intents"):
         assert mark(report, name) == "✓", report
     assert "10,000 credits available" in row(report, "NemoVideo")
+    assert "?bind=" not in report, "a registered account has nothing to claim"
     assert "NEMO_TOKEN works" in row(report, "NemoVideo")
     assert "schema version" in row(report, "database")
     assert f"logged in as nemobot (id {fake.bot_user.id})" in row(report, "Discord")
@@ -147,6 +148,12 @@ async def test_without_nemo_token_the_free_token_is_obtained_once_and_kept(
     assert (first_code, second_code) == (0, 0), first + second
     assert "free anonymous token works (kept in the database" in row(second, "NemoVideo")
     assert "100 credits available" in row(second, "NemoVideo")
+    # The operator (and only the operator: Discord members never see it) gets the link
+    # that claims the bot's shared anonymous account.
+    (user_id,) = [u for u in emulator.state.users if u.startswith("anon_")]
+    assert f"register through https://nemovideo.com/register?bind={user_id}" in row(
+        second, "NemoVideo"
+    )
     assert emulator.state.counters.token_requests == 1, "the second run reused the saved token"
     assert "nmv_usr_" not in first + second
 
