@@ -10,6 +10,9 @@ The rules are deliberately narrow: a rule fires only on a GUI instruction (an im
 "a clickbait title", "a click track", "打开字幕" stay as they are. Fenced code blocks are left
 untouched. Each rule answers in the language of the phrase it replaces, so a reply keeps
 one language even when the conversation's language differs.
+
+`GuiTranslator` gives the same result for a reply that grows while it streams, translating
+only what changed since the last sentence that ended a line, not the whole reply again.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["translate_gui"]
+__all__ = ["GuiTranslator", "translate_gui"]
 
 _Q = r"[\"“”'*`「」『』]*"  # quotes or markdown around a button label
 _WHERE = (  # "in the top-right corner", "from the File menu", …
@@ -224,3 +227,57 @@ def translate_gui(text: str, lang: str = "en") -> str:
         for rules in order:
             parts[index] = _rewrite(parts[index], rules)
     return "".join(parts)
+
+
+#: A line that ends with one of these closes everything a rule could match: no rule's
+#: match can hold one of them followed by a line break, except as the lead-in before an
+#: imperative ("Done.\nClick …"), which is kept as it is and which the line break alone
+#: leads in just as well (see `GuiTranslator`).
+_SAFE_LINE_ENDS = frozenset(".!?:;,)]…。！？；：，、）")
+_SAFE_CUT = re.compile(r"[" + re.escape("".join(sorted(_SAFE_LINE_ENDS))) + r"](?=\n)")
+
+
+class GuiTranslator:
+    """`translate_gui` for a text that grows while it streams, in O(new text) per call.
+
+    `translate(text)` equals `translate_gui(text, lang)` for any text. The part of `text`
+    up to the last safe cut (a sentence or clause mark at the end of a line, outside any
+    code block) is translated once and kept; only what follows it is translated again on
+    the next call. A cut there is safe because no rule can match across it: every rule
+    that allows a line break inside its match needs a word, a quote, "-" or "&" right
+    before that line break, except the lead-ins before an imperative, which are kept
+    verbatim, and the line break begins the same imperative on its own.
+    """
+
+    def __init__(self, lang: str = "en") -> None:
+        self._lang = lang
+        self._source = ""  # the translated prefix of the text, up to a safe cut
+        self._translated = ""
+
+    @property
+    def settled_chars(self) -> int:
+        """How much of the text is translated for good (not looked at again)."""
+        return len(self._source)
+
+    def translate(self, text: str) -> str:
+        if not text.startswith(self._source):
+            self._source, self._translated = "", ""
+        tail = text[len(self._source):]
+        cut = self._last_safe_cut(tail)
+        if cut > 0:
+            self._translated += translate_gui(tail[:cut], self._lang)
+            self._source += tail[:cut]
+            tail = tail[cut:]
+        return self._translated + translate_gui(tail, self._lang)
+
+    @staticmethod
+    def _last_safe_cut(tail: str) -> int:
+        """The last safe cut in `tail` (0 if none): not inside a code block, nor before
+        one still open at the end."""
+        fences = [(m.start(), m.end()) for m in _FENCE.finditer(tail)]
+        for match in reversed(list(_SAFE_CUT.finditer(tail))):
+            cut = match.end()
+            if not any(start < cut < end or (start < cut and end == len(tail))
+                       for start, end in fences):
+                return cut
+        return 0
