@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from cogs.keys import conversation_key
 from cogs.port import DiscordLimits, DiscordPort
 from tests.fakediscord import FakeDiscord, make_bot, run_fake_discord, running
@@ -36,6 +38,7 @@ def channel_request_times(fake: FakeDiscord) -> list[float]:
     return [r.time for r in fake.requests if r.path.startswith("/channels/")]
 
 
+@pytest.mark.slow
 async def test_requests_held_back_by_discord_py_still_keep_the_global_budget_on_the_wire(
 ) -> None:
     # Plenty of room per channel: only the global budget is under test.
