@@ -84,7 +84,7 @@ async def test_the_channel_whose_shown_text_is_oldest_is_written_first(
     studio: WorldFactory,
 ) -> None:
     world = await studio()
-    port, clock = port_on_fake_clock(world, DiscordLimits(requests_per_second=1))
+    port, _ = port_on_fake_clock(world, DiscordLimits(requests_per_second=1))
     rooms = [world.guild.create_text_channel(name) for name in ("stale", "fresh", "filler")]
     await world.env.settle()
     stale, fresh, filler = (conversation_key(room.id) for room in rooms)
