@@ -71,7 +71,7 @@ class LiveReply:
         """Post the first message at once (the user sees a reply immediately)."""
         self._latest = text
         await self._push_whole([text], ())
-        self._pacer.mark_pushed(text)
+        self._pacer.mark_pushed(text, paced=False)  # the first text need not wait
         self._flusher = asyncio.create_task(self._flush_loop(), name="live-reply-flusher")
         return self._ids[0]
 

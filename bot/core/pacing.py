@@ -313,10 +313,16 @@ class ReplyPacer:
         self.mark_pushed(self._latest)
         return split_message(self._latest, self._max_chars)
 
-    def mark_pushed(self, text: str | None = None) -> None:
-        """Record a push made without `take` (e.g. the first message, posted at once)."""
+    def mark_pushed(self, text: str | None = None, *, paced: bool = True) -> None:
+        """Record a push made without `take` (e.g. the first message, posted at once).
+
+        `paced=False` for a placeholder shown before any content ("💭 Thinking…"): the
+        first content then goes out as soon as it comes, not an interval later (the
+        platform's own budget still applies).
+        """
         self._pushed = self._latest if text is None else text
-        self._last_push = self._clock()
+        if paced:
+            self._last_push = self._clock()
 
 
 class StallTimer:

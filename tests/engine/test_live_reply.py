@@ -122,3 +122,28 @@ async def test_a_shorter_final_text_leaves_no_page_of_the_longer_one_behind() ->
     assert len(port.messages) == 2
     await reply.finish(SENTENCE * 2)
     assert shown(port) == SENTENCE * 2
+
+
+class StillClock:
+    """A clock that does not move unless told."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_first_text_replaces_the_placeholder_at_once_then_edits_are_paced() -> None:
+    port = MemoryPort()
+    clock = StillClock()
+    reply = LiveReply(port, "c", interval_seconds=1.5, clock=clock)
+    await reply.start("💭 Thinking…")
+    reply.show("The first words")
+    await settle()
+    assert port.texts() == ["The first words"]  # not 1.5 s after the placeholder
+    clock.now += 0.1
+    reply.show("The first words and more")
+    await settle()
+    assert port.texts() == ["The first words"]  # the next edit waits for the interval
+    await reply.close()
