@@ -101,6 +101,9 @@ def instrument_emulator() -> None:
 
 def bot_command(strategy: str) -> list[str]:
     if strategy == "nemobot":
+        profile = os.environ.get("B1_PROFILE")  # a path: the bot runs under cProfile
+        if profile:
+            return [sys.executable, "-m", "cProfile", "-o", profile, "-m", "bot", "run"]
         return [sys.executable, "-m", "bot", "run"]
     return [sys.executable, str(ROOT / "bench" / "reference_relay.py"), strategy]
 

@@ -229,24 +229,28 @@ def translate_gui(text: str, lang: str = "en") -> str:
     return "".join(parts)
 
 
-#: A line that ends with one of these closes everything a rule could match: no rule's
-#: match can hold one of them followed by a line break, except as the lead-in before an
-#: imperative ("Done.\nClick …"), which is kept as it is and which the line break alone
-#: leads in just as well (see `GuiTranslator`).
-_SAFE_LINE_ENDS = frozenset(".!?:;,)]…。！？；：，、）")
-_SAFE_CUT = re.compile(r"[" + re.escape("".join(sorted(_SAFE_LINE_ENDS))) + r"](?=\n)")
+#: Where a streamed reply may be cut and its two sides translated apart (`GuiTranslator`):
+#: after one of these at the end of a line, after ". ", "! " or "? ", and after a Chinese
+#: sentence mark. No rule's match can run across such a cut, except as the lead-in before
+#: an imperative ("Done. Click …"), which is kept verbatim: translating the second side
+#: with the cut's last character in front of it leads the imperative in the same way.
+#: Inside a quoted button label ("Click "Done. Next"") a cut is not safe, so a cut in a
+#: line needs no quote in the `_QUOTE_REACH_CHARS` before it (labels are short).
+_SAFE_LINE_ENDS = ".!?:;,)]…。！？；：，、）"
+_SAFE_CUT = re.compile(
+    rf"(?P<line>[{re.escape(_SAFE_LINE_ENDS)}](?=\n))|(?P<inline>[.!?](?= )|[。！？](?=[^\n]))"
+)
+_QUOTES = frozenset("\"“”'*`「」『』")
+_QUOTE_REACH_CHARS = 40
 
 
 class GuiTranslator:
     """`translate_gui` for a text that grows while it streams, in O(new text) per call.
 
     `translate(text)` equals `translate_gui(text, lang)` for any text. The part of `text`
-    up to the last safe cut (a sentence or clause mark at the end of a line, outside any
-    code block) is translated once and kept; only what follows it is translated again on
-    the next call. A cut there is safe because no rule can match across it: every rule
-    that allows a line break inside its match needs a word, a quote, "-" or "&" right
-    before that line break, except the lead-ins before an imperative, which are kept
-    verbatim, and the line break begins the same imperative on its own.
+    up to the last safe cut (the end of a sentence, outside any code block: see
+    `_SAFE_CUT`) is translated once and kept; only what follows it is translated again on
+    the next call, so the work per streamed chunk is the chunk and the sentence it ends.
     """
 
     def __init__(self, lang: str = "en") -> None:
@@ -265,19 +269,30 @@ class GuiTranslator:
         tail = text[len(self._source):]
         cut = self._last_safe_cut(tail)
         if cut > 0:
-            self._translated += translate_gui(tail[:cut], self._lang)
+            self._translated += self._translate_after(self._source, tail[:cut])
             self._source += tail[:cut]
             tail = tail[cut:]
-        return self._translated + translate_gui(tail, self._lang)
+        return self._translated + self._translate_after(self._source, tail)
+
+    def _translate_after(self, before: str, text: str) -> str:
+        """`text` translated as the continuation of `before` (which ends at a safe cut)."""
+        if not before:
+            return translate_gui(text, self._lang)
+        return translate_gui(before[-1] + text, self._lang)[1:]
 
     @staticmethod
     def _last_safe_cut(tail: str) -> int:
         """The last safe cut in `tail` (0 if none): not inside a code block, nor before
-        one still open at the end."""
+        one still open at the end, nor (within a line) just after a quote."""
         fences = [(m.start(), m.end()) for m in _FENCE.finditer(tail)]
         for match in reversed(list(_SAFE_CUT.finditer(tail))):
             cut = match.end()
-            if not any(start < cut < end or (start < cut and end == len(tail))
-                       for start, end in fences):
-                return cut
+            if any(start < cut < end or (start < cut and end == len(tail))
+                   for start, end in fences):
+                continue
+            if match.group("inline") and not _QUOTES.isdisjoint(
+                tail[max(0, cut - _QUOTE_REACH_CHARS):cut]
+            ):
+                continue
+            return cut
         return 0

@@ -19,9 +19,12 @@ FRAGMENTS = [
     "点击导出", "点击右上角的「导出」按钮", "在时间线上预览", "将片段拖到开头", "打开设置面板",
     "拖拽", "点击「应用」", "Sunset over the lake", "with music", "(", "-", "&", "1.",
     "*", "```py", "```", "print('click here')", "Done", "Great", "export", "button", "好的",
+    'click "Done. Next" button', "click 'Save! Now'", "点击「好。下一步」", "tap *Go. Now*",
+    "you can. click", "Drag. the clip", "1. click here",
 ]
 SEPARATORS = [" ", " ", " ", "\n", "\n\n", ". ", ".\n", "!\n", "。\n", "，\n", ",\n", ":\n",
-              ")\n", "\n- ", "\n1. ", "\n* ", "", " \n", "&\n", "-\n", '"\n', "\n```\n"]
+              ")\n", "\n- ", "\n1. ", "\n* ", "", " \n", "&\n", "-\n", '"\n', "\n```\n",
+              ". ", ". ", "! ", "? ", "。", "！", '." ', '". ', ".  "]
 
 
 def random_reply(rng: random.Random) -> str:
@@ -59,6 +62,13 @@ def test_what_was_translated_once_is_not_translated_again() -> None:
     assert translator.settled_chars == len(line) * 200 - 1  # up to the last full stop
 
 
+def test_a_reply_without_line_breaks_is_settled_sentence_by_sentence() -> None:
+    translator = GuiTranslator()
+    sentence = "The lake glows at sunset and the music swells. "
+    translator.translate(sentence * 100 + "And then")
+    assert translator.settled_chars == len(sentence) * 100 - 1
+
+
 @pytest.mark.parametrize("reply", [
     "Drag\nthe clip to the start.\nDone.",
     "drag -\ndrop files here.\nOk",
@@ -70,6 +80,9 @@ def test_what_was_translated_once_is_not_translated_again() -> None:
     "好的。\n点击导出，\n然后打开设置面板。\n```\nclick here.\n```\nclick here.\nOk",
     "Open the\nsettings panel.\nOk",
     "Watch the result in\nthe timeline.\nOk",
+    'All set. Click "Done. Next" button. Then tap Export. Ok',
+    "Great! Click Apply. Now. tap here. 好的。点击「好。下一步」。点击导出。Ok",
+    "Steps. 1. click here. (tap Export). Ok",
 ])
 def test_every_prefix_of_a_reply_with_a_phrase_across_a_line_break(reply: str) -> None:
     translator = GuiTranslator()
