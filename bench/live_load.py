@@ -49,7 +49,7 @@ from tests.fakediscord import FakeDiscord, RecordedRequest, run_fake_discord  # 
 
 STRATEGIES = ("nemobot", "every-event", "global-timer")
 REGISTERED_TOKEN = "nmv_usr_registered_bench"
-WORD_CHARS = 10  # "t017-0001 "
+WORD_CHARS = 10  # "t017-0001 ", in sentences and paragraphs
 TAG = re.compile(r"\b(t\d{3})-(\d{4})\b")
 MESSAGE_WRITE = re.compile(r"/channels/(\d+)/messages(?:/(\d+))?$")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -71,7 +71,11 @@ class Script:
         if not self.words or found is None:
             return None
         tag = found.group(1)
-        return " ".join(f"{tag}-{n:04d}" for n in range(1, self.words + 1))
+        text = ""
+        for n in range(1, self.words + 1):  # sentences of 8 words, paragraphs of 5 sentences
+            text += f"{tag}-{n:04d}"
+            text += ("." if n % 8 == 0 else "") + ("\n\n" if n % 40 == 0 else " ")
+        return text.strip()
 
 
 SCRIPT = Script()
