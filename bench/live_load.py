@@ -133,8 +133,13 @@ async def bot_process(strategy: str, fake: FakeDiscord, emulator: RunningEmulato
     process = await asyncio.create_subprocess_exec(
         *bot_command(strategy), cwd=workdir, env=env, stdout=log, stderr=log)
     try:
-        await fake.wait_for(lambda: any(f.direction == "out" and f.t == "GUILD_CREATE"
-                                        for f in fake.gateway_frames), 60)
+        with contextlib.suppress(TimeoutError):  # reported below
+            await fake.wait_for(lambda: process.returncode is not None or any(
+                f.direction == "out" and f.t == "GUILD_CREATE" for f in fake.gateway_frames), 60)
+        if process.returncode is not None or not fake.gateway_frames:
+            log.flush()
+            tail = (workdir / f"{strategy}.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"the {strategy} bot did not come up:\n{tail}")
         yield process.pid
     finally:
         if process.returncode is None:

@@ -119,7 +119,8 @@ async def main(strategy: str) -> None:
     async with httpx.AsyncClient(
         base_url=os.environ["NEMO_API_URL"], timeout=httpx.Timeout(900.0), limits=limits
     ) as http:
-        tokens = TokenSource(static_token=token, store=MemoryCredentialStore())
+        tokens = TokenSource(static_token=token, store=MemoryCredentialStore(),
+                             api_url=os.environ["NEMO_API_URL"])
         nemo = NemoClient(http, tokens, Attribution("bench", "0", "bench"))
         relay = Relay(strategy, nemo)
         stop = asyncio.Event()
