@@ -3,12 +3,15 @@
 A 6,000-character reply arrives in 600 small chunks over 60 s (a chunk every 0.1 s). The
 live reply must stay under Discord's 5 writes per 5 s per channel and send only the newest
 text, so the number of writes should be far below the number of chunks.
+
+Usage: python bench/live_reply.py [--quick]   (--quick: 60 chunks, a smoke run for CI)
 """
 
 from __future__ import annotations
 
 import asyncio
 import statistics
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,12 +49,12 @@ class CountingPort:
         return 10 * 1024 * 1024
 
 
-async def main() -> None:
+async def main(chunks: int) -> None:
     port = CountingPort()
     reply = LiveReply(port, "bench", interval_seconds=EDIT_INTERVAL_SECONDS / SPEED)
     await reply.start("…")
     text = ""
-    for index in range(CHUNKS):
+    for index in range(chunks):
         text += f"Sentence {index:03d}. "
         reply.show(text)
         await asyncio.sleep(CHUNK_GAP_SECONDS)
@@ -59,12 +62,12 @@ async def main() -> None:
     gaps = [(b - a) * SPEED for a, b in zip(port.writes, port.writes[1:], strict=False)]
     q = statistics.quantiles(gaps, n=20)
     windows = [sum(1 for w in port.writes if s <= w < s + 5 / SPEED) for s in port.writes]
-    print(f"{CHUNKS} chunks, {len(text)} chars → {len(port.writes)} platform writes "
-          f"({len(port.writes) / CHUNKS:.2f} writes per chunk), {len(port.pages)} messages")
+    print(f"{chunks} chunks, {len(text)} chars → {len(port.writes)} platform writes "
+          f"({len(port.writes) / chunks:.2f} writes per chunk), {len(port.pages)} messages")
     print(f"gap between writes (real-time seconds): p50 {q[9]:.2f}, p95 {q[18]:.2f}, "
           f"min {min(gaps):.2f}")
     print(f"most writes in any 5 s window: {max(windows)} (Discord allows 5 per channel)")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(CHUNKS // 10 if "--quick" in sys.argv[1:] else CHUNKS))

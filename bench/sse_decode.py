@@ -1,10 +1,14 @@
-"""Throughput of reading an ADK-style stream as the client does: httpx-sse, then the parser."""
+"""Throughput of reading an ADK-style stream as the client does: httpx-sse, then the parser.
+
+Usage: python bench/sse_decode.py [--quick]   (--quick: a short smoke run for CI)
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import statistics
+import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -17,9 +21,9 @@ EVENTS = 20_000
 CHUNK_BYTES = 1_000
 
 
-def stream() -> bytes:
+def stream(events: int) -> bytes:
     lines = []
-    for index in range(EVENTS):
+    for index in range(events):
         if index % 10 == 0:
             lines.append(": heartbeat\n\n")
         part = {"text": f"chunk {index} — 日本語 🎬 " * 3}
@@ -27,8 +31,8 @@ def stream() -> bytes:
     return "".join(lines).encode()
 
 
-async def main() -> None:
-    raw = stream()
+async def main(events: int) -> None:
+    raw = stream(events)
     chunks = [raw[i : i + CHUNK_BYTES] for i in range(0, len(raw), CHUNK_BYTES)]
 
     async def body() -> AsyncIterator[bytes]:
@@ -56,4 +60,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(EVENTS // 20 if "--quick" in sys.argv[1:] else EVENTS))

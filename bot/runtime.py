@@ -80,6 +80,7 @@ async def open_services(
             base_url=url,
             timeout=HTTP_TIMEOUT,
             headers={"User-Agent": f"nemobot/{__version__}"},
+            limits=httpx.Limits(max_connections=settings.nemo_max_connections),
         ) as http:
             tokens = TokenSource(static_token=settings.nemo_token, store=store, api_url=url)
             client = NemoClient(

@@ -4,8 +4,9 @@ A conversation key is `"discord:<channel id>"` (a session thread, or a DM channe
 port turns the engine's calls into Discord messages and keeps Discord happy:
 
 - rate: every message write waits for the channel's budget (5 writes per 5 s) and then the
-  bot's global one (50 requests per second), keeping within Discord's buckets so that a
-  long streamed reply does not run into 429s;
+  bot's global one (50 requests per second, shared fairly: the channel whose shown text is
+  oldest goes first), counted as Discord counts them, so that many long streamed replies at
+  once do not run into 429s;
 - mentions: nothing pings anyone (`AllowedMentions.none()`) except the one message with
   `ping_user`, which may ping that user and nobody else;
 - length: text over 2000 characters is split into several messages, buttons under the last;
@@ -83,6 +84,7 @@ class DiscordPort:
         self._global_budget = RateBudget(
             self.limits.requests_per_second, 1.0, clock=clock, sleep=sleep
         )
+        self._last_write: dict[int, float] = {}  # when a channel's shown text last changed
         self._fetched: dict[int, discord.abc.Messageable] = {}
         self._warned: set[tuple[int, str]] = set()
 
@@ -211,9 +213,9 @@ class DiscordPort:
         known = self._fetched.get(channel_id)
         if known is not None:
             return known
-        await self._global_budget.acquire()
         try:
-            fetched = await self.bot.fetch_channel(channel_id)
+            async with self._global_budget.slot():
+                fetched = await self.bot.fetch_channel(channel_id)
         except discord.Forbidden as exc:
             self.note_forbidden("view the channel", exc, channel_id)
             raise
@@ -266,9 +268,12 @@ class DiscordPort:
     async def _within_budget(self, channel_id: int, operation: Callable[[], Awaitable[T]]) -> T:
         """Run one write when the channel's budget, then the global one, allow it.
 
-        A channel's writes go one at a time and each is counted when it has completed:
-        Discord's window starts when the request reaches it, which is never later than
-        that, so a slow request cannot make two windows overlap into a 429.
+        A channel's writes go one at a time. Both budgets hold the write's slot until its
+        window has passed after it completed (`RateBudget.slot`): the request reaches
+        Discord somewhere in between (discord.py may hold it back for its own bucket, or
+        retry it), so no window Discord sees can hold more than the budget. The global
+        budget serves the channel whose shown text is oldest first: every busy channel gets
+        its turn, none waits for all the others twice.
         """
         budget = self._channel_budgets.get(channel_id)
         if budget is None:
@@ -277,14 +282,13 @@ class DiscordPort:
                 clock=self._clock, sleep=self._sleep,
             )
         lock = self._channel_locks.setdefault(channel_id, asyncio.Lock())
-        async with lock:
-            while (wait := budget.seconds_until_available()) > 0:
-                await self._sleep(wait)
-            await self._global_budget.acquire()
+        async with lock, budget.slot():
+            shown_at = self._last_write.get(channel_id, self._clock())
             try:
-                return await operation()
+                async with self._global_budget.slot(priority=shown_at):
+                    return await operation()
             finally:
-                budget.try_acquire()
+                self._last_write[channel_id] = self._clock()
 
     async def _write(
         self,
@@ -313,9 +317,9 @@ class DiscordPort:
             raise
 
     async def _unarchive(self, thread: discord.Thread) -> None:
-        await self._global_budget.acquire()
         try:
-            await thread.edit(archived=False)
+            async with self._global_budget.slot():
+                await thread.edit(archived=False)
         except discord.Forbidden as exc:
             self.note_forbidden("unarchive the thread", exc, thread.id)
             raise

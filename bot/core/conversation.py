@@ -14,13 +14,14 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.core.gui_phrases import GuiTranslator
 from bot.core.live import LiveReply, live_status
 from bot.core.pacing import StallTimer
 from bot.core.port import Action, ChatPort
 from bot.core.recovery import Recovery, chat_actions_after, recovery_for
 from bot.core.store import fingerprint_state
 from bot.core.timings import Timings
-from bot.core.wording import Doing, Explain, Wording, translate_gui
+from bot.core.wording import Doing, Explain, Wording
 from bot.nemo.client import NemoClient
 from bot.nemo.draft import timeline_summary
 from bot.nemo.errors import (
@@ -159,15 +160,18 @@ class TurnRunner:
         said: list[str] = []  # finished messages from the agent
         current = ""  # a message still arriving in partial chunks
 
+        translator = GuiTranslator(wording.language)
+
         def body() -> str:
-            # Translated as a whole: a GUI phrase may straddle two streamed chunks.
+            # Only the part after the last finished sentence is translated again: a GUI
+            # phrase may straddle two streamed chunks, the reply before it is settled.
             joined = "\n\n".join(part for part in (*said, current.strip()) if part)
-            return translate_gui(joined, wording.language)
+            return translator.translate(joined)
 
         started = time.time()
 
         def render() -> str:
-            text = body()
+            text = outcome.text  # body() as of the last text event
             line = live_status(self._port, status, started)
             return f"{text}\n\n{line}" if text and line else text or line
 

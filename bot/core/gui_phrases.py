@@ -10,6 +10,9 @@ The rules are deliberately narrow: a rule fires only on a GUI instruction (an im
 "a clickbait title", "a click track", "打开字幕" stay as they are. Fenced code blocks are left
 untouched. Each rule answers in the language of the phrase it replaces, so a reply keeps
 one language even when the conversation's language differs.
+
+`GuiTranslator` gives the same result for a reply that grows while it streams, translating
+only what changed since the last sentence that ended a line, not the whole reply again.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["translate_gui"]
+__all__ = ["GuiTranslator", "translate_gui"]
 
 _Q = r"[\"“”'*`「」『』]*"  # quotes or markdown around a button label
 _WHERE = (  # "in the top-right corner", "from the File menu", …
@@ -224,3 +227,72 @@ def translate_gui(text: str, lang: str = "en") -> str:
         for rules in order:
             parts[index] = _rewrite(parts[index], rules)
     return "".join(parts)
+
+
+#: Where a streamed reply may be cut and its two sides translated apart (`GuiTranslator`):
+#: after one of these at the end of a line, after ". ", "! " or "? ", and after a Chinese
+#: sentence mark. No rule's match can run across such a cut, except as the lead-in before
+#: an imperative ("Done. Click …"), which is kept verbatim: translating the second side
+#: with the cut's last character in front of it leads the imperative in the same way.
+#: Inside a quoted button label ("Click "Done. Next"") a cut is not safe, so a cut in a
+#: line needs no quote in the `_QUOTE_REACH_CHARS` before it (labels are short).
+_SAFE_LINE_ENDS = ".!?:;,)]…。！？；：，、）"
+_SAFE_CUT = re.compile(
+    rf"(?P<line>[{re.escape(_SAFE_LINE_ENDS)}](?=\n))|(?P<inline>[.!?](?= )|[。！？](?=[^\n]))"
+)
+_QUOTES = frozenset("\"“”'*`「」『』")
+_QUOTE_REACH_CHARS = 40
+
+
+class GuiTranslator:
+    """`translate_gui` for a text that grows while it streams, in O(new text) per call.
+
+    `translate(text)` equals `translate_gui(text, lang)` for any text. The part of `text`
+    up to the last safe cut (the end of a sentence, outside any code block: see
+    `_SAFE_CUT`) is translated once and kept; only what follows it is translated again on
+    the next call, so the work per streamed chunk is the chunk and the sentence it ends.
+    """
+
+    def __init__(self, lang: str = "en") -> None:
+        self._lang = lang
+        self._source = ""  # the translated prefix of the text, up to a safe cut
+        self._translated = ""
+
+    @property
+    def settled_chars(self) -> int:
+        """How much of the text is translated for good (not looked at again)."""
+        return len(self._source)
+
+    def translate(self, text: str) -> str:
+        if not text.startswith(self._source):
+            self._source, self._translated = "", ""
+        tail = text[len(self._source):]
+        cut = self._last_safe_cut(tail)
+        if cut > 0:
+            self._translated += self._translate_after(self._source, tail[:cut])
+            self._source += tail[:cut]
+            tail = tail[cut:]
+        return self._translated + self._translate_after(self._source, tail)
+
+    def _translate_after(self, before: str, text: str) -> str:
+        """`text` translated as the continuation of `before` (which ends at a safe cut)."""
+        if not before:
+            return translate_gui(text, self._lang)
+        return translate_gui(before[-1] + text, self._lang)[1:]
+
+    @staticmethod
+    def _last_safe_cut(tail: str) -> int:
+        """The last safe cut in `tail` (0 if none): not inside a code block, nor before
+        one still open at the end, nor (within a line) just after a quote."""
+        fences = [(m.start(), m.end()) for m in _FENCE.finditer(tail)]
+        for match in reversed(list(_SAFE_CUT.finditer(tail))):
+            cut = match.end()
+            if any(start < cut < end or (start < cut and end == len(tail))
+                   for start, end in fences):
+                continue
+            if match.group("inline") and not _QUOTES.isdisjoint(
+                tail[max(0, cut - _QUOTE_REACH_CHARS):cut]
+            ):
+                continue
+            return cut
+        return 0

@@ -5,6 +5,10 @@ returns at once; a background flusher pushes it when the pacer says an edit is d
 platform only ever receives the newest content (no backlog of stale edits). Pages past the
 platform's length limit become extra messages. A message that vanished, or that is too old
 to edit, is replaced by a new one rather than failing the turn.
+
+A push, once begun, always runs to its end in a task of its own, even when whoever asked
+for it is cancelled (the flusher when the reply finishes, a turn on shutdown): a message
+the platform has created is always recorded, so it is edited later, never posted twice.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from bot.core.pacing import ReplyPacer, split_message
+from bot.core.pacing import MIN_PAGE_CHARS, ReplyPacer, split_message
 from bot.core.port import Action, ChatPort, MessageGone
 
 log = logging.getLogger(__name__)
@@ -56,6 +60,7 @@ class LiveReply:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._flusher: asyncio.Task[None] | None = None
+        self._pushes: set[asyncio.Task[None]] = set()  # kept alive until they end
         self._edit_failed = False
 
     @property
@@ -65,9 +70,8 @@ class LiveReply:
     async def start(self, text: str) -> str:
         """Post the first message at once (the user sees a reply immediately)."""
         self._latest = text
-        async with self._lock:
-            await self._push([text], ())
-        self._pacer.mark_pushed(text)
+        await self._push_whole([text], ())
+        self._pacer.mark_pushed(text, paced=False)  # the first text need not wait
         self._flusher = asyncio.create_task(self._flush_loop(), name="live-reply-flusher")
         return self._ids[0]
 
@@ -82,16 +86,14 @@ class LiveReply:
         """Show `text` at once, outside the pacing (a notice before a long wait)."""
         self._latest = text
         self._pacer.update(text)
-        async with self._lock:
-            await self._push(split_message(text, self._port.max_message_chars), ())
+        await self._push_whole(split_message(text, self._port.max_message_chars), ())
         self._pacer.mark_pushed(text)
 
     async def finish(self, text: str, actions: Sequence[Action] = ()) -> None:
         """Stop streaming and show `text` for good, with buttons under the last page."""
         await self._stop_flusher()
         self._latest = text
-        async with self._lock:
-            await self._push(split_message(text, self._port.max_message_chars), actions)
+        await self._push_whole(split_message(text, self._port.max_message_chars), actions)
 
     async def close(self) -> None:
         """Stop pushing edits (idempotent); what is shown stays as it is."""
@@ -115,23 +117,56 @@ class LiveReply:
                 continue
             pages = self._pacer.take()
             self._wake.clear()
+            try:
+                await self._push_whole(pages, ())
+            except Exception:  # a failed live edit must not end the turn
+                # Once is enough in the log: a missing permission fails every edit.
+                log.log(
+                    logging.DEBUG if self._edit_failed else logging.WARNING,
+                    "live edit failed in %s",
+                    self._conversation,
+                    exc_info=not self._edit_failed,
+                )
+                self._edit_failed = True
+
+    async def _push_whole(self, pages: Sequence[str], actions: Sequence[Action]) -> None:
+        """Push `pages` in a task that is not cancelled with the caller (see the module)."""
+
+        async def locked() -> None:
             async with self._lock:
-                try:
-                    await self._push(pages, ())
-                except Exception:  # a failed live edit must not end the turn
-                    # Once is enough in the log: a missing permission fails every edit.
-                    log.log(
-                        logging.DEBUG if self._edit_failed else logging.WARNING,
-                        "live edit failed in %s",
-                        self._conversation,
-                        exc_info=not self._edit_failed,
-                    )
-                    self._edit_failed = True
+                await self._push(pages, actions)
+
+        push = asyncio.create_task(locked(), name="live-reply-push")
+        self._pushes.add(push)
+        push.add_done_callback(self._push_ended)
+        await asyncio.shield(push)
+
+    def _push_ended(self, push: asyncio.Task[None]) -> None:
+        self._pushes.discard(push)
+        if not push.cancelled() and push.exception() is not None and not self._edit_failed:
+            # Nobody awaits a push whose caller was cancelled: its failure is logged here.
+            log.debug("a push in %s failed: %r", self._conversation, push.exception())
+
+    def _fill(self, pages: Sequence[str]) -> list[str]:
+        """`pages`, cut further so that every message already shown gets a page: a
+        message left over from a longer version would show its text a second time."""
+        filled = list(pages)
+        while 0 < len(filled) < len(self._ids):
+            longest = max(range(len(filled)), key=lambda index: len(filled[index]))
+            page = filled[longest]
+            if len(page) < 2 * MIN_PAGE_CHARS:
+                break
+            parts = split_message(page, max(MIN_PAGE_CHARS, len(page) // 2 + 1))
+            if len(parts) < 2:
+                break
+            filled[longest : longest + 1] = parts
+        return filled
 
     async def _push(self, pages: Sequence[str], actions: Sequence[Action]) -> None:
         if self._ids and self._clock() - self._created_at > MAX_EDIT_AGE_SECONDS:
             self._ids, self._shown = [], []
             self._created_at = self._clock()
+        pages = self._fill(pages)
         for index, page in enumerate(pages):
             page_actions = actions if index == len(pages) - 1 else ()
             if index < len(self._ids):

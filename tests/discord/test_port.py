@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -77,6 +78,28 @@ async def test_the_bot_never_makes_more_than_its_global_requests_per_second(
 
     assert most_in_any_window(times, 1.0) == 5
     assert all(channel.last_message is not None for channel in channels)
+
+
+async def test_the_channel_whose_shown_text_is_oldest_is_written_first(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    port, _ = port_on_fake_clock(world, DiscordLimits(requests_per_second=1))
+    rooms = [world.guild.create_text_channel(name) for name in ("stale", "fresh", "filler")]
+    await world.env.settle()
+    stale, fresh, filler = (conversation_key(room.id) for room in rooms)
+    stale_id = await port.send(stale, "shown first")  # t = 0
+    fresh_id = await port.send(fresh, "shown later")  # t = 1
+    await port.send(filler, "the budget is full now")  # t = 2
+    written: list[str] = []
+
+    async def edit(key: str, message_id: str, name: str) -> None:
+        await port.edit(key, message_id, "newer text")
+        written.append(name)
+
+    # "fresh" asks first, but "stale" has shown the same text for longer: it goes first.
+    await asyncio.gather(edit(fresh, fresh_id, "fresh"), edit(stale, stale_id, "stale"))
+    assert written == ["stale", "fresh"]
 
 
 # ----- what a message looks like ------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 The pipeline reads the body once (JSON or multipart), records the request, answers forced
 429s, checks the bot token (interaction and webhook routes authenticate with their token
-instead), spends the channel's message-write budget, runs the handler, turns a `DiscordError`
+instead), spends the bot's global budget (when switched on) and the channel's message-write
+budget, runs the handler, turns a `DiscordError`
 into Discord's JSON error, and checks bodies against the OpenAPI description. A crash in a
 handler answers 501 and lands in `internal_errors`: never 500, which discord.py retries for
 about 25 s.
@@ -171,6 +172,13 @@ class _Pipeline:
                 and not record.path.startswith(_TOKEN_AUTHENTICATED)
                 and request.headers.get("Authorization") != f"Bot {self.fake.token}"):
             return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        limiter = self.fake.global_limiter
+        if (limiter is not None and in_api and record.route is not None
+                and not record.path.startswith(_TOKEN_AUTHENTICATED)):
+            wait = limiter.try_request()
+            if wait is not None:
+                return self._too_many(wait, Budget(limiter.limit, 0, wait, "global"),
+                                      is_global=True)
         headers: dict[str, str] = {}
         key = (record.method, record.route)
         if key in MESSAGE_WRITE_ROUTES:

@@ -1,5 +1,8 @@
 """Rate limits of the fake: Discord's per-channel message budget and forced 429s.
 
+Optionally (`global_rate_limit`), every request authenticated with the bot token counts
+towards a global budget; past it the answer is a global 429, as Discord gives it.
+
 Message writes (POST, PATCH and DELETE of channel messages) share one fixed-window bucket per
 channel: `limit` writes, then 429 until the window that began with the first write ends.
 Responses describe that bucket in `X-RateLimit-*` headers (one bucket hash for all three
@@ -15,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -100,6 +104,27 @@ class MessageWriteLimiter:
             window.started = self._clock()
         window.count += 1
         return self.budget(channel_id)
+
+
+class GlobalLimiter:
+    """Discord's global budget: `limit` requests per bot in any `window_seconds` (sliding,
+    the strictest reading), not counting interaction callbacks and webhooks."""
+
+    def __init__(self, limit: int, window_seconds: float, clock: Callable[[], float]) -> None:
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self._clock = clock
+        self._recent: deque[float] = deque()
+
+    def try_request(self) -> float | None:
+        """Count one request; None when allowed, else the seconds until one would be."""
+        now = self._clock()
+        while self._recent and now - self._recent[0] >= self.window_seconds:
+            self._recent.popleft()
+        if len(self._recent) >= self.limit:
+            return self._recent[0] + self.window_seconds - now
+        self._recent.append(now)
+        return None
 
 
 @dataclass

@@ -35,7 +35,7 @@ from tests.fakediscord.interactions import (
     slash_command_payload,
 )
 from tests.fakediscord.openapi import OpenAPIValidator, SchemaViolation, load_validator
-from tests.fakediscord.ratelimit import ForcedRateLimit, MessageWriteLimiter
+from tests.fakediscord.ratelimit import ForcedRateLimit, GlobalLimiter, MessageWriteLimiter
 from tests.fakediscord.recording import RecordedRequest
 from tests.fakediscord.state import JSON, PUBLIC_THREAD, FakeFile, FakeUser
 
@@ -44,7 +44,8 @@ class FakeDiscord:
     """The fake's world, its server and everything tests read or trigger.
 
     Start it with `run_fake_discord(...)`. Knobs: `message_rate_limit` (writes, seconds) per
-    channel; `advertise_rate_limits=False` hides that bucket from the headers (the client only
+    channel; `global_rate_limit` (requests, seconds) for the whole bot, off by default;
+    `advertise_rate_limits=False` hides that bucket from the headers (the client only
     learns from 429s); `premium_tier` / `upload_limit_bytes` set the upload limit;
     `interaction_ack_seconds` / `interaction_token_seconds` the interaction windows;
     `allowed_privileged_intents` the intents switched on in the "developer portal";
@@ -54,6 +55,7 @@ class FakeDiscord:
 
     def __init__(self, *, token: str = "fake-bot-token",
                  message_rate_limit: tuple[int, float] = (5, 5.0),
+                 global_rate_limit: tuple[int, float] | None = None,
                  advertise_rate_limits: bool = True,
                  heartbeat_interval_ms: int = 41_250,
                  premium_tier: int = 0,
@@ -94,6 +96,8 @@ class FakeDiscord:
         self.invalid_request_count = 0
         self.forced_rate_limits: list[ForcedRateLimit] = []
         self.message_limiter = MessageWriteLimiter(*message_rate_limit, clock=self.clock)
+        self.global_limiter = (
+            GlobalLimiter(*global_rate_limit, clock=self.clock) if global_rate_limit else None)
         self.gateway = Gateway(self.state, token=token, url=lambda: self.gateway_url,
                                heartbeat_interval_ms=heartbeat_interval_ms,
                                allowed_privileged_intents=allowed_privileged_intents,

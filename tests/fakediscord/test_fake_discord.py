@@ -637,3 +637,17 @@ async def test_the_vendored_description_validates_on_a_fresh_clone(
     assert licence.startswith("MIT License") and "Discord" in licence
     assert fake.schema_skip_reason is None
     assert [v.pointer for v in fake.schema_violations] == ["$.tts"]
+
+
+async def test_the_global_budget_answers_a_global_429_past_its_limit() -> None:
+    statuses, bodies = [], []
+    async with run_fake_discord(global_rate_limit=(3, 60.0)) as fake, aiohttp.ClientSession(
+    ) as http:
+        for _ in range(4):
+            async with http.get(f"{fake.api_base}/users/@me",
+                                headers={"Authorization": f"Bot {fake.token}"}) as response:
+                statuses.append(response.status)
+                bodies.append(await response.json())
+    assert statuses == [200, 200, 200, 429]
+    assert bodies[-1]["global"] is True
+    assert fake.rate_limited_count == 1

@@ -1,0 +1,149 @@
+"""A reply that spills onto new messages shows its text exactly once, whatever is cancelled
+or finished while a message write is on its way.
+
+The port below creates each message (or edit) at once, as Discord does when the request
+arrives, and holds the answer back: the moment at which a cancelled caller used to lose
+the new message's id, and the page was posted a second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from bot.core.live import LiveReply
+from bot.core.port import Action
+from tests.engine.memport import MemoryPort
+
+PAGE = 120
+SENTENCE = "The sunset clip now fades in over two seconds. "
+VERSIONS = [SENTENCE * 3, SENTENCE * 6, SENTENCE * 8]  # one, then more pages each time
+FINAL = SENTENCE * 8 + "Done."
+#: Writes of the scenario: the first message, then each version's edits and new pages.
+WRITES = 9
+
+
+class HeldPort(MemoryPort):
+    """Holds the answer to write number `hold_at` (1-based) until `release` is set."""
+
+    def __init__(self, hold_at: int) -> None:
+        super().__init__(max_message_chars=PAGE)
+        self.hold_at = hold_at
+        self.writes = 0
+        self.held = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def send(self, conversation: str, text: str, *, actions: Sequence[Action] = (),
+                   ping_user: int | None = None) -> str:
+        message_id = await super().send(conversation, text, actions=actions,
+                                        ping_user=ping_user)
+        await self._answer()
+        return message_id
+
+    async def edit(self, conversation: str, message_id: str, text: str, *,
+                   actions: Sequence[Action] = ()) -> None:
+        await super().edit(conversation, message_id, text, actions=actions)
+        await self._answer()
+
+    async def _answer(self) -> None:
+        self.writes += 1
+        if self.writes == self.hold_at:
+            self.held.set()
+            await self.release.wait()
+
+    def shown(self) -> str:
+        return shown(self)
+
+
+def shown(port: MemoryPort) -> str:
+    """Every message of the reply, read one after the other."""
+    return "".join(m.text for m in port.messages)
+
+
+async def settle() -> None:
+    """Let every task run until it waits for something."""
+    for _ in range(50):
+        await asyncio.sleep(0)
+
+
+async def stream_turn(reply: LiveReply) -> None:
+    await reply.start("💭 Thinking…")
+    for version in VERSIONS:
+        reply.show(version)
+        await settle()
+    await reply.finish(FINAL, (Action.EXPORT,))
+
+
+@pytest.mark.parametrize("hold_at", range(1, WRITES + 1))
+async def test_finishing_while_a_page_is_on_its_way_shows_the_reply_once(hold_at: int) -> None:
+    port = HeldPort(hold_at)
+    reply = LiveReply(port, "c", interval_seconds=0.0)
+    turn = asyncio.create_task(stream_turn(reply))
+    await asyncio.wait({turn, asyncio.ensure_future(port.held.wait())},
+                       return_when=asyncio.FIRST_COMPLETED)
+    # The stream ends now: the reply is finished while that write is still on its way.
+    finishing = asyncio.create_task(reply.finish(FINAL, (Action.EXPORT,)))
+    await settle()
+    port.release.set()
+    await asyncio.gather(turn, finishing)
+    await reply.close()
+    assert port.shown() == FINAL
+    assert port.messages[-1].actions == (Action.EXPORT,)
+
+
+@pytest.mark.parametrize("hold_at", range(1, WRITES + 1))
+async def test_cancelling_the_turn_while_a_page_is_on_its_way_never_shows_text_twice(
+    hold_at: int,
+) -> None:
+    port = HeldPort(hold_at)
+    reply = LiveReply(port, "c", interval_seconds=0.0)
+    turn = asyncio.create_task(stream_turn(reply))
+    await asyncio.wait({turn, asyncio.ensure_future(port.held.wait())},
+                       return_when=asyncio.FIRST_COMPLETED)
+    turn.cancel()  # shutting down in the middle of the turn
+    await reply.close()
+    port.release.set()
+    await settle()
+    # What is shown is one whole version of the reply: nothing lost, nothing twice.
+    assert port.shown() in ["💭 Thinking…", *VERSIONS, FINAL]
+    # And a turn that goes on from here (a resumed turn) edits those messages.
+    await reply.finish(FINAL)
+    assert port.shown() == FINAL
+
+
+async def test_a_shorter_final_text_leaves_no_page_of_the_longer_one_behind() -> None:
+    port = MemoryPort(max_message_chars=PAGE)
+    reply = LiveReply(port, "c", interval_seconds=0.0)
+    await reply.start("💭 Thinking…")
+    reply.show(SENTENCE * 2 + "\n\n🎬 Generating video… · [since 1]")
+    await settle()
+    assert len(port.messages) == 2
+    await reply.finish(SENTENCE * 2)
+    assert shown(port) == SENTENCE * 2
+
+
+class StillClock:
+    """A clock that does not move unless told."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_first_text_replaces_the_placeholder_at_once_then_edits_are_paced() -> None:
+    port = MemoryPort()
+    clock = StillClock()
+    reply = LiveReply(port, "c", interval_seconds=1.5, clock=clock)
+    await reply.start("💭 Thinking…")
+    reply.show("The first words")
+    await settle()
+    assert port.texts() == ["The first words"]  # not 1.5 s after the placeholder
+    clock.now += 0.1
+    reply.show("The first words and more")
+    await settle()
+    assert port.texts() == ["The first words"]  # the next edit waits for the interval
+    await reply.close()
