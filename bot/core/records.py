@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Literal
 
-Language = Literal["en", "zh"]
+#: A language of the message catalogue: 'en' (the source) or one with a file in
+#: bot/locale (see `bot.core.catalogue`).
+Language = str
 
 
 def time_to_text(moment: datetime) -> str:
@@ -167,7 +169,7 @@ def conversation_from_row(row: sqlite3.Row) -> Conversation:
         task_id=row["task_id"],
         user_id=row["user_id"],
         owner_id=row["owner_id"],
-        language="zh" if row["language"] == "zh" else "en",
+        language=row["language"] or "en",
         channel_id=row["channel_id"],
         created_at=_required_time(row["created_at"]),
         updated_at=_required_time(row["updated_at"]),
