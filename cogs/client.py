@@ -3,9 +3,9 @@
 `NemoBot` owns nothing it did not receive: the settings, store, NemoVideo client and
 engine come from `bot.runtime.open_services` (the launcher closes them), and the chat
 port is attached to it here. `setup_hook` loads the cog, registers the restart-proof
-buttons and syncs the slash commands; the first `on_connect` (READY) resumes what a
-previous run left in flight. `NemoTree` answers slash-command failures in the user's
-language.
+buttons and syncs the slash commands (translated from the message catalogue); the first
+`on_connect` (READY) resumes what a previous run left in flight. `NemoTree` answers
+slash-command failures in the user's language.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from cogs.access import has_allowed_role
 from cogs.buttons import ActionButton
 from cogs.port import DiscordPort
 from cogs.studio import Studio
-from cogs.texts import EdgeTexts, language_from_locale
+from cogs.texts import CatalogueTranslator, EdgeTexts, language_from_locale
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ class NemoBot(commands.Bot):
         port.attach(self)
 
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogueTranslator())
         await self.add_cog(Studio(self))
         self.add_dynamic_items(ActionButton)
         if self._sync_commands:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 import aiohttp
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot.core.port import Attachment, AttachmentUnavailable, IncomingMessage
@@ -174,10 +175,19 @@ class Studio(commands.Cog):
 
     # ----- slash commands ------------------------------------------------------------
 
-    @app_commands.command(name="video")
+    # Names and descriptions are `locale_str`: the catalogue translates them (texts.py's
+    # CatalogueTranslator), and `pybabel extract` finds them there.
+
+    @app_commands.command(
+        name=locale_str("video"),
+        description=locale_str("Start a new video: I open a thread for it and get to work."),
+    )
+    @app_commands.rename(prompt=locale_str("prompt"), attachment=locale_str("attachment"))
     @app_commands.describe(
-        prompt="Describe the video, e.g. a 15-second sunset over a mountain lake with music",
-        attachment="An image, clip or song to use in it (optional)",
+        prompt=locale_str(
+            "Describe the video, e.g. a 15-second sunset over a mountain lake with music"
+        ),
+        attachment=locale_str("An image, clip or song to use in it (optional)"),
     )
     async def video(
         self,
@@ -185,7 +195,6 @@ class Studio(commands.Cog):
         prompt: app_commands.Range[str, 1, 1800],
         attachment: discord.Attachment | None = None,
     ) -> None:
-        """Start a new video: I open a thread for it and get to work."""
         language = language_from_locale(interaction.locale)
         texts = EdgeTexts(language)
         user = interaction.user
@@ -239,9 +248,11 @@ class Studio(commands.Cog):
         self.bot.engine.expect_session(key)  # commands in the new thread wait for it
         self.bot.spawn(self._begin(key, user.id, prompt, files, language), name=f"video-{key}")
 
-    @app_commands.command(name="export")
+    @app_commands.command(
+        name=locale_str("export"),
+        description=locale_str("Render this thread's video as an MP4 and post it here."),
+    )
     async def export(self, interaction: discord.Interaction[NemoBot]) -> None:
-        """Render this thread's video as an MP4 and post it here."""
         texts = EdgeTexts(language_from_locale(interaction.locale))
         key = conversation_key(interaction.channel_id or 0)
         # A session still being created is waited for by the export, not refused.
@@ -254,9 +265,11 @@ class Studio(commands.Cog):
         )
         self.bot.spawn(self.bot.engine.export(key, interaction.user.id), name=f"export-{key}")
 
-    @app_commands.command(name="status")
+    @app_commands.command(
+        name=locale_str("status"),
+        description=locale_str("Show this thread's timeline: its clips, music, titles and length."),
+    )
     async def status(self, interaction: discord.Interaction[NemoBot]) -> None:
-        """Show this thread's timeline: its clips, music, titles and length."""
         texts = EdgeTexts(language_from_locale(interaction.locale))
         key = conversation_key(interaction.channel_id or 0)
         starting = self.bot.engine.is_starting(key)
@@ -273,9 +286,13 @@ class Studio(commands.Cog):
                 clip(reply.text), file=picture, allowed_mentions=NO_MENTIONS
             )
 
-    @app_commands.command(name="credits")
+    @app_commands.command(
+        name=locale_str("credits"),
+        description=locale_str(
+            "Show how many NemoVideo credits are left (only you see the answer)."
+        ),
+    )
     async def credits(self, interaction: discord.Interaction[NemoBot]) -> None:
-        """Show how many NemoVideo credits are left (only you see the answer)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         key = conversation_key(interaction.channel_id or 0)
         text = await self.bot.engine.credits_text(key)
@@ -284,9 +301,13 @@ class Studio(commands.Cog):
             text += "\n\n" + await self.bot.engine.add_credits_text(key, admin=True)
         await interaction.followup.send(clip(text), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    @app_commands.command(name="reset")
+    @app_commands.command(
+        name=locale_str("reset"),
+        description=locale_str(
+            "Start this thread over with a fresh video session (the old timeline is dropped)."
+        ),
+    )
     async def reset(self, interaction: discord.Interaction[NemoBot]) -> None:
-        """Start this thread over with a fresh video session (the old timeline is dropped)."""
         texts = EdgeTexts(language_from_locale(interaction.locale))
         key = conversation_key(interaction.channel_id or 0)
         if self.bot.engine.is_starting(key):  # nothing to throw away yet
@@ -310,9 +331,10 @@ class Studio(commands.Cog):
             allowed_mentions=NO_MENTIONS,
         )
 
-    @app_commands.command(name="help")
+    @app_commands.command(
+        name=locale_str("help"), description=locale_str("How to make a video with nemobot.")
+    )
     async def help(self, interaction: discord.Interaction[NemoBot]) -> None:
-        """How to make a video with nemobot."""
         language = language_from_locale(interaction.locale)
         text = f"{EdgeTexts(language).help_intro()}\n\n{Wording(language).help()}"
         await self._private(interaction, text)

@@ -8,8 +8,9 @@ the same gettext catalogue as the engine's wording (`bot.core.catalogue`).
 from __future__ import annotations
 
 import discord
+from discord import app_commands
 
-from bot.core.catalogue import CATALOGUE, Words
+from bot.core.catalogue import CATALOGUE, SOURCE_LANGUAGE, Catalogue, Words
 from bot.core.records import Language
 
 #: A Han character anywhere in a first DM means the conversation starts in Chinese.
@@ -30,6 +31,31 @@ def language_from_text(text: str) -> Language:
         if any(low <= code <= high for low, high in _HAN_RANGES):
             return "zh"
     return "en"
+
+
+class CatalogueTranslator(app_commands.Translator):
+    """Slash commands' names and descriptions from the message catalogue.
+
+    Discord shows a command in the user's client language: each locale whose language has
+    a catalogue (zh-CN and zh-TW → zh) gets the catalogue's translation of every
+    `locale_str` in the command tree; English stays the default. Installed in
+    `NemoBot.setup_hook` with `tree.set_translator`.
+    """
+
+    def __init__(self, catalogue: Catalogue = CATALOGUE) -> None:
+        self._catalogue = catalogue
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        language = self._catalogue.language(locale.value)
+        if language == SOURCE_LANGUAGE:
+            return None
+        translated = self._catalogue.translations(language).gettext(string.message)
+        return None if translated == string.message else translated
 
 
 class EdgeTexts(Words):

@@ -24,7 +24,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-__all__ = ["CATALOGUE", "DOMAIN", "LOCALE_DIR", "SOURCE_LANGUAGE", "N_", "Catalogue", "Words"]
+__all__ = ["CATALOGUE", "DOMAIN", "LOCALE_DIR", "N_", "SOURCE_LANGUAGE", "Catalogue", "Words"]
 
 #: The installed catalogues: `bot/locale` (package data, so it ships in the wheel).
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import discord
 import pytest
+import regex
 
 from bot.emulator.server import RunningEmulator
 from bot.runtime import open_services
@@ -22,7 +23,13 @@ from cogs.client import NemoBot, bot_intents
 from cogs.keys import conversation_key
 from cogs.launcher import run_bot
 from cogs.port import DiscordLimits, DiscordPort
-from tests.discord.wire_helpers import READY_SECONDS, commands_synced, connected, settings_for
+from tests.discord.wire_helpers import (
+    READY_SECONDS,
+    commands_synced,
+    connected,
+    nemobot_running,
+    settings_for,
+)
 from tests.fakediscord import FakeDiscord, FakeFile, run_fake_discord, running
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
@@ -73,6 +80,32 @@ async def test_nemobot_run_serves_a_video_on_the_configured_discord_and_stops_cl
     assert fake.schema_violations == []
     # A start says nothing about voice support, which nemobot never uses.
     assert not [r for r in caplog.records if "voice" in r.getMessage().lower()]
+
+
+#: Discord's rule for a command or option name, and its localisations.
+COMMAND_NAME = regex.compile(r"^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$")
+
+
+async def test_slash_commands_are_synced_with_chinese_names_and_descriptions(
+    fake: FakeDiscord, emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    async with nemobot_running(fake, emulator, tmp_path):
+        [sync] = fake.find_requests("PUT", "/applications/{application_id}/commands")
+
+    commands = {command["name"]: command for command in sync.body}
+    assert {"video", "export", "status", "credits", "reset", "help"} <= commands.keys()
+    assert commands["help"]["name_localizations"]["zh-CN"] == "帮助"
+    assert commands["video"]["options"][0]["name_localizations"]["zh-TW"] == "描述"
+    named = [*commands.values(), *(o for c in commands.values() for o in c.get("options", []))]
+    for item in named:  # every command and option, in both Chinese locales
+        for locale in ("zh-CN", "zh-TW"):
+            name = item["name_localizations"][locale]
+            description = item["description_localizations"][locale]
+            assert COMMAND_NAME.match(name) and name == name.lower(), name
+            assert name != item["name"] and description != item["description"]
+            assert 1 <= len(description) <= 100 and regex.search(r"\p{Han}", description)
+        assert "fr" not in item["name_localizations"]  # no catalogue, no localisation
+    assert fake.schema_violations == []
 
 
 async def test_without_the_message_content_intent_the_bot_runs_anyway(
