@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import string
 import subprocess
 import sys
@@ -159,3 +160,26 @@ def test_the_catalogues_ship_in_the_wheel_and_load_from_an_install(tmp_path: Pat
     ).stdout.splitlines()
     assert shown[0].startswith(str(site))  # the installed copy, not this checkout
     assert shown[1] == "💭 思考中…"
+
+
+SPEAKERS = ("bot/core/wording.py", "cogs/texts.py", "bot/terminal_words.py")
+
+
+@pytest.mark.parametrize("path", SPEAKERS)
+def test_sentences_are_looked_up_before_they_are_filled_in(path: str) -> None:
+    """`self._(f"…{x}")` would never match a msgid (and `pybabel extract` skips it): the
+    English text goes in as it is written, and values as named placeholders."""
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    calls = [
+        node for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("_", "_n", "_pick")
+    ]
+    assert calls
+    for call in calls:
+        assert call.func.attr != "_pick", f"{path}:{call.lineno}: old (en, zh) pair"
+        texts = call.args[:2] if call.func.attr == "_n" else call.args[:1]
+        for text in texts:
+            assert not isinstance(text, ast.JoinedStr | ast.BinOp | ast.Call), (
+                f"{path}:{call.lineno}: the sentence must be a plain string"
+            )
