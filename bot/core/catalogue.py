@@ -6,8 +6,10 @@ The `.po` files are read (compiled in memory by Babel) the first time a language
 for, so there is no build step and no `.mo` file to keep in step. Adding a language is
 adding its `.po` file: `Catalogue.language` then picks it for that language's locales.
 
-    words = Words("zh-CN")            # 'zh-CN', 'zh_TW', 'ZH' → 'zh'; unknown → English
-    words._("💳 {available} credits left.", available=3)
+    class Wording(Words):             # Words("zh-CN"): 'zh-CN', 'zh_TW' → 'zh'; unknown → 'en'
+        def credits(self, available: int) -> str:
+            return self._n("💳 {available} credit left.", "💳 {available} credits left.",
+                           available, available=available)
 
 Placeholders are named (`{name}`) and filled in after translation, so a translation may
 put them in any order.
