@@ -91,6 +91,11 @@ async def test_slash_commands_are_synced_with_chinese_names_and_descriptions(
 ) -> None:
     async with nemobot_running(fake, emulator, tmp_path):
         [sync] = fake.find_requests("PUT", "/applications/{application_id}/commands")
+        await fake.invoke_slash("help", locale="zh-TW")  # a Chinese client says /帮助
+        [answer] = await fake.wait_for(
+            lambda: fake.find_requests("POST", "/interactions/{interaction_id}/{token}/callback"),
+            READY_SECONDS,
+        )
 
     commands = {command["name"]: command for command in sync.body}
     assert {"video", "export", "status", "credits", "reset", "help"} <= commands.keys()
@@ -105,6 +110,7 @@ async def test_slash_commands_are_synced_with_chinese_names_and_descriptions(
             assert name != item["name"] and description != item["description"]
             assert 1 <= len(description) <= 100 and regex.search(r"\p{Han}", description)
         assert "fr" not in item["name_localizations"]  # no catalogue, no localisation
+    assert answer.body["data"]["content"].startswith("用 `/video prompt:…` 开始")
     assert fake.schema_violations == []
 
 
