@@ -141,14 +141,16 @@ def test_a_locale_picks_the_catalogue_language(locale: str | None, language: str
 @pytest.mark.slow
 def test_the_catalogues_ship_in_the_wheel_and_load_from_an_install(tmp_path: Path) -> None:
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(ROOT)],
+    # Built with the setuptools already installed: a test never reaches a package index.
+    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                    "-w", str(tmp_path / "dist"), str(ROOT)],
                    check=True, capture_output=True, timeout=300)
     [wheel] = (tmp_path / "dist").glob("nemobot-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "bot/locale/nemobot.pot" in names
     assert "bot/locale/zh/LC_MESSAGES/nemobot.po" in names
     site = tmp_path / "site"
-    subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)],
+    subprocess.run([*pip, "install", "--no-deps", "--no-index", "--target", str(site), str(wheel)],
                    check=True, capture_output=True, timeout=300)
 
     shown = subprocess.run(
