@@ -73,7 +73,7 @@ async def open_services(
 
     `operator_reads_chat` is for a chat read only by whoever runs the bot (the terminal):
     see `Engine`."""
-    store = await Store.open(database_path or settings.database_path)
+    store = await Store.open(database_path or settings.database())
     url = api_url or settings.nemo_api_url
     try:
         async with httpx.AsyncClient(

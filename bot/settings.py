@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot import __version__
+from bot.core.store_sql import parse_location
 from bot.nemo.downloads import DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_READ_TIMEOUT_SECONDS
 
 DEFAULT_NEMO_API_URL = "https://mega-api-prod.nemovideo.ai"
@@ -53,7 +54,8 @@ class Settings(BaseSettings):
     #: turns past it wait for one to end before they even start.
     nemo_max_connections: int = Field(default=1000, ge=1)
 
-    # Storage and output
+    # Storage and output. DATABASE_URL (sqlite:///… or postgresql://…) wins over DATABASE_PATH.
+    database_url: str | None = None
     database_path: Path = Path("data/nemobot.sqlite3")
     download_dir: Path = Path("exports")
 
@@ -72,6 +74,18 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [int(part) for part in value.replace(",", " ").split()]
         return value
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parse_location(value.strip())  # ValueError names the accepted forms
+        return value.strip()
+
+    def database(self) -> Path | str:
+        """Where the store lives: DATABASE_URL when set, else DATABASE_PATH."""
+        return self.database_url or self.database_path
 
     @field_validator("log_level", mode="before")
     @classmethod

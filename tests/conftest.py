@@ -1,9 +1,18 @@
-"""Suite-wide test settings: no real network, no stray .env, no real home directory."""
+"""Suite-wide test settings: no real network, no stray .env, no real home directory; and
+the database every store and engine test runs on, once per engine (`database_url`)."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import os
+import secrets
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
+import asyncpg
 import pytest
 
 _SETTING_NAMES = (
@@ -19,6 +28,7 @@ _SETTING_NAMES = (
     "NEMO_SKILL_SOURCE",
     "NEMO_SKILL_VERSION",
     "NEMO_SKILL_PLATFORM",
+    "DATABASE_URL",
     "DATABASE_PATH",
     "DOWNLOAD_DIR",
     "LOG_LEVEL",
@@ -35,3 +45,62 @@ def _isolated_settings(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
     os.environ.setdefault("NO_COLOR", "1")
+
+
+# ----- the two engines ------------------------------------------------------------------------
+
+#: The PostgreSQL server the suite may use (trust auth); point it at a closed port to see
+#: the PostgreSQL variants skip.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "NEMOBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+_schemas = itertools.count(1)
+
+
+def _in_own_loop(work: Callable[[], Awaitable[Any]]) -> Any:
+    """Run admin SQL on a thread with its own event loop (the test's loop stays untouched)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work()).result()  # type: ignore[arg-type]
+
+
+async def _admin(url: str, *statements: str) -> None:
+    connection = await asyncpg.connect(url, timeout=5)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh database for this test run (`nemobot_test_<random>`), dropped at the end;
+    skips (once, with the reason) when no PostgreSQL answers."""
+    name = f"nemobot_test_{secrets.token_hex(4)}"
+    try:
+        _in_own_loop(lambda: _admin(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc}")
+    base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        _in_own_loop(
+            lambda: _admin(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """`DATABASE_URL` of an empty database: a SQLite file in tmp_path, or a fresh schema
+    (its own `search_path`) in this run's PostgreSQL database, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'nemobot.sqlite3'}"
+        return
+    database: str = request.getfixturevalue("postgres_database")
+    schema = f"test_{next(_schemas)}"
+    _in_own_loop(lambda: _admin(database, f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{database}?search_path={schema}"
+    finally:
+        _in_own_loop(lambda: _admin(database, f'DROP SCHEMA "{schema}" CASCADE'))

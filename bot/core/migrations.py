@@ -1,9 +1,12 @@
 """The database schema, as numbered migrations.
 
 `MIGRATIONS[n - 1]` brings the schema from version `n - 1` to version `n`; the version a
-database is at lives in SQLite's `PRAGMA user_version`, so `Store.open` runs only the ones it
-has not seen, each in its own transaction. Never edit a migration that has shipped: append a
-new one. They are Python strings (not `.sql` files) so they travel inside any install.
+database is at lives in SQLite's `PRAGMA user_version` (on PostgreSQL, in the one-row table
+`schema_version`), so `Store.open` runs only the ones it has not seen, each in its own
+transaction. They are written in SQLite's dialect and kept portable; the few words
+PostgreSQL spells differently are translated in one place (`bot.core.store_postgres`).
+Never edit a migration that has shipped: append a new one. They are Python strings (not
+`.sql` files) so they travel inside any install.
 
 Why the foreign keys look the way they do: turns and uploads belong to a conversation and go
 with it; renders do not, because a render that is still running when a conversation is reset
@@ -11,13 +14,6 @@ must still reach the thread that asked for it (its `conversation_key` names the 
 """
 
 from __future__ import annotations
-
-import logging
-import sqlite3
-
-import aiosqlite
-
-log = logging.getLogger(__name__)
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema.
@@ -164,35 +160,10 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-async def user_version(db: aiosqlite.Connection) -> int:
-    """The schema version recorded in the database file."""
-    async with db.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row is not None else 0
-
-
-async def migrate(db: aiosqlite.Connection) -> None:
-    """Apply the migrations the database has not seen, each atomically with its version.
-
-    Safe to run again (nothing to do) and against a second process migrating the same
-    file at the same moment (whoever loses the race finds the version already moved on).
-    """
-    current = await user_version(db)
+def check_version(current: int) -> None:
+    """Refuse a database whose schema is newer than this nemobot knows."""
     if current > SCHEMA_VERSION:
         raise RuntimeError(
             f"the database schema is version {current}, newer than this nemobot knows "
             f"({SCHEMA_VERSION}); upgrade nemobot"
         )
-    for version in range(current + 1, SCHEMA_VERSION + 1):
-        script = MIGRATIONS[version - 1]
-        try:
-            await db.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
-            )
-        except sqlite3.Error:
-            if db.in_transaction:
-                await db.rollback()
-            if await user_version(db) >= version:
-                continue  # another process applied it first
-            raise
-        log.info("database migrated to schema version %s", version)

@@ -7,15 +7,20 @@ turn a database row back into its record.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 #: A language of the message catalogue: 'en' (the source) or one with a file in
 #: bot/locale (see `bot.core.catalogue`).
 Language = str
+
+
+class Row(Protocol):
+    """A database row, read by column name (SQLite's `sqlite3.Row`, asyncpg's `Record`)."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
 
 
 def time_to_text(moment: datetime) -> str:
@@ -162,7 +167,7 @@ class Upload:
     created_at: datetime
 
 
-def conversation_from_row(row: sqlite3.Row) -> Conversation:
+def conversation_from_row(row: Row) -> Conversation:
     return Conversation(
         key=row["key"],
         session_id=row["session_id"],
@@ -176,7 +181,7 @@ def conversation_from_row(row: sqlite3.Row) -> Conversation:
     )
 
 
-def turn_from_row(row: sqlite3.Row) -> Turn:
+def turn_from_row(row: Row) -> Turn:
     return Turn(
         id=row["id"],
         conversation=row["conversation_key"],
@@ -189,7 +194,7 @@ def turn_from_row(row: sqlite3.Row) -> Turn:
     )
 
 
-def render_from_row(row: sqlite3.Row) -> Render:
+def render_from_row(row: Row) -> Render:
     return Render(
         render_id=row["render_id"],
         conversation=row["conversation_key"],
@@ -207,7 +212,7 @@ def render_from_row(row: sqlite3.Row) -> Render:
     )
 
 
-def upload_from_row(row: sqlite3.Row) -> Upload:
+def upload_from_row(row: Row) -> Upload:
     return Upload(
         id=row["id"],
         conversation=row["conversation_key"],

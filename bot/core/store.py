@@ -1,4 +1,4 @@
-"""The bot's memory: one SQLite file, opened with aiosqlite.
+"""The bot's memory: one SQLite file (aiosqlite), or a PostgreSQL database (asyncpg).
 
 What it keeps, and why:
 
@@ -14,32 +14,28 @@ What it keeps, and why:
 
 `Store` is this module's conversations, turns and uploads, plus the table groups kept in
 their own modules: `CredentialTable` (bot.core.store_credentials), `RenderTable`
-(bot.core.store_renders) and `UsageTable` (bot.core.store_usage), all on one connection
-(`StoreTables`, bot.core.store_tables).
+(bot.core.store_renders) and `UsageTable` (bot.core.store_usage), all on one database
+(`StoreTables`, bot.core.store_tables) of either engine (bot.core.store_sql,
+bot.core.store_postgres): the same SQL, the same migrations, the same behaviour.
 
-The file is created with mode 0600 (it holds a token), in WAL mode, with foreign keys on.
-Migrations (`bot.core.migrations`) run at open; the version is SQLite's `user_version`.
+A SQLite file is created with mode 0600 (it holds a token), in WAL mode, with foreign keys
+on. Migrations (`bot.core.migrations`) run at open.
 
-    async with Store.open(path) as store:      # or: store = await Store.open(path)
+    async with Store.open(path) as store:      # or: store = await Store.open(url)
         conversation = await store.get_conversation("discord:123")
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
-import os
-import sqlite3
 from collections.abc import Generator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-import aiosqlite
-
-from bot.core.migrations import SCHEMA_VERSION, migrate, user_version
+from bot.core.migrations import SCHEMA_VERSION
 from bot.core.records import (
     Conversation,
     Language,
@@ -54,6 +50,13 @@ from bot.core.records import (
 )
 from bot.core.store_credentials import CredentialTable
 from bot.core.store_renders import RenderTable
+from bot.core.store_sql import (
+    Location,
+    SqliteDatabase,
+    SqliteLocation,
+    open_database,
+    parse_location,
+)
 from bot.core.store_tables import Clock, utc_now
 from bot.core.store_usage import UsageTable
 from bot.nemo.models import SessionState
@@ -72,11 +75,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_MILLISECONDS = 5000
-FILE_MODE = 0o600
-FOLDER_MODE = 0o700
-
-
 def fingerprint_state(state: SessionState) -> str:
     """A stable hash of what a turn can change: the draft and the session's media.
 
@@ -92,41 +90,19 @@ def fingerprint_state(state: SessionState) -> str:
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
-def _prepare_file(path: Path) -> None:
-    """Create the folder and an empty 0600 file before SQLite opens it (SQLite gives the
-    -wal and -shm files the same mode as the database)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-    os.close(fd)
-    _restrict_modes(path)
-
-
-def _restrict_modes(path: Path) -> None:
-    """Make the database and its -wal and -shm files 0600.
-
-    Only `chmod`, never open and close: once SQLite has the file open, closing any other
-    descriptor of it drops this process's POSIX locks, and the next process that opens
-    and closes the database would take itself for the last one and delete the
-    write-ahead log still being written to (every later write lost).
-    """
-    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if candidate.exists():
-            os.chmod(candidate, FILE_MODE)
-
-
 class _Opening:
     """What `Store.open` returns: await it, or use it with `async with`."""
 
-    def __init__(self, path: Path, now: Clock) -> None:
-        self._path = path
+    def __init__(self, location: Location, now: Clock) -> None:
+        self._location = location
         self._now = now
         self._store: Store | None = None
 
     def __await__(self) -> Generator[Any, None, Store]:
-        return Store._connect(self._path, self._now).__await__()
+        return Store._connect(self._location, self._now).__await__()
 
     async def __aenter__(self) -> Store:
-        self._store = await Store._connect(self._path, self._now)
+        self._store = await Store._connect(self._location, self._now)
         return self._store
 
     async def __aexit__(
@@ -143,33 +119,36 @@ class Store(CredentialTable, RenderTable, UsageTable):
     """Typed access to the database. Build it with `Store.open(path)`."""
 
     @staticmethod
-    def open(path: Path, *, now: Clock = utc_now) -> _Opening:
-        """Open (creating if needed) the database at `path` and bring its schema up to date.
+    def open(target: Path | str, *, now: Clock = utc_now) -> _Opening:
+        """Open (creating if needed) the database and bring its schema up to date.
 
-        `now` is the clock used for every timestamp the store writes.
+        `target` is a file path, or a URL: `sqlite:///relative/file`,
+        `sqlite:////absolute/file` or `postgresql://user@host:port/database` (a
+        `?search_path=…` picks the schema). `now` is the clock used for every timestamp
+        the store writes. A URL of another kind raises ValueError.
         """
-        return _Opening(Path(path), now)
+        return _Opening(parse_location(target), now)
 
     @classmethod
-    async def _connect(cls, path: Path, now: Clock) -> Store:
-        await asyncio.to_thread(_prepare_file, path)
-        db = await aiosqlite.connect(path, isolation_level=None)
-        try:
-            db.row_factory = sqlite3.Row
-            await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MILLISECONDS}")
-            await db.execute("PRAGMA foreign_keys = ON")
-            async with db.execute("PRAGMA journal_mode = WAL") as cursor:
-                row = await cursor.fetchone()
-            if row is None or str(row[0]).lower() != "wal":
-                log.warning("SQLite refused WAL mode for %s", path)
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await migrate(db)
-        except BaseException:
-            await db.close()
-            raise
-        await asyncio.to_thread(_restrict_modes, path)  # the -wal and -shm files exist now
-        log.debug("opened store %s at schema version %s", path, SCHEMA_VERSION)
-        return cls(db, path, now)
+    async def _connect(cls, location: Location, now: Clock) -> Store:
+        db = await open_database(location)
+        log.debug("opened store %s at schema version %s", location, SCHEMA_VERSION)
+        return cls(db, now)
+
+    @property
+    def engine(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self._db.engine
+
+    @property
+    def location(self) -> Location:
+        return self._db.location
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file (None on PostgreSQL)."""
+        location = self._db.location
+        return location.path if isinstance(location, SqliteLocation) else None
 
     async def close(self) -> None:
         await self._db.close()
@@ -186,11 +165,17 @@ class Store(CredentialTable, RenderTable, UsageTable):
         await self.close()
 
     async def schema_version(self) -> int:
-        return await user_version(self._db)
+        return await self._db.schema_version()
+
+    async def describe(self) -> str:
+        """A few words on the engine for `nemobot doctor` (`wal journal`, `PostgreSQL 15.4`)."""
+        return await self._db.describe()
 
     async def journal_mode(self) -> str:
-        row = await self._one("PRAGMA journal_mode")
-        return str(row[0]) if row is not None else ""
+        """SQLite's journal mode (`wal`); empty on PostgreSQL."""
+        if isinstance(self._db, SqliteDatabase):
+            return await self._db.journal_mode()
+        return ""
 
     # -- conversations ----------------------------------------------------------------------
 
@@ -249,9 +234,9 @@ class Store(CredentialTable, RenderTable, UsageTable):
         state_fingerprint: str | None = None,
         status_message_id: str | None = None,
     ) -> Turn:
-        async with self._db.execute(
+        row = await self._one(
             "INSERT INTO turns (conversation_key, author_id, status, status_message_id, "
-            "state_fingerprint, started_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "state_fingerprint, started_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 conversation,
                 author_id,
@@ -260,10 +245,9 @@ class Store(CredentialTable, RenderTable, UsageTable):
                 state_fingerprint,
                 self._stamp(),
             ),
-        ) as cursor:
-            turn_id = cursor.lastrowid
-        assert turn_id is not None
-        turn = await self.get_turn(turn_id)
+        )
+        assert row is not None
+        turn = await self.get_turn(int(row["id"]))
         assert turn is not None
         return turn
 
@@ -305,14 +289,12 @@ class Store(CredentialTable, RenderTable, UsageTable):
         cdn_url: str | None = None,
         session_id: str | None = None,
     ) -> Upload:
-        async with self._db.execute(
+        row = await self._one(
             "INSERT INTO uploads (conversation_key, session_id, filename, size_bytes, file_type, "
-            "cdn_url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "cdn_url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
             (conversation, session_id, filename, size_bytes, file_type, cdn_url,
              self._stamp()),
-        ) as cursor:
-            upload_id = cursor.lastrowid
-        row = await self._one("SELECT * FROM uploads WHERE id = ?", (upload_id,))
+        )
         assert row is not None
         return upload_from_row(row)
 

@@ -24,7 +24,7 @@ class UsageTable(StoreTables):
         key = utc_day(day if day is not None else self._now())
         await self._write(
             "INSERT INTO usage (user_id, day, turns) VALUES (?, ?, 1) "
-            "ON CONFLICT (user_id, day) DO UPDATE SET turns = turns + 1",
+            "ON CONFLICT (user_id, day) DO UPDATE SET turns = usage.turns + 1",
             (user_id, key),
         )
         return await self._count(user_id, key)

@@ -62,7 +62,7 @@ __all__ = [
 
 async def run_checks(settings: Settings, *, quick: bool = False) -> list[Check]:
     """Every check after the settings, in report order."""
-    database, store = await check_database(settings.database_path)
+    database, store = await check_database(settings.database())
     try:
         if quick:
             skipped = "not checked (--quick: no network)"

@@ -11,6 +11,7 @@ from pydantic_settings import SettingsError
 
 from bot.core.migrations import SCHEMA_VERSION
 from bot.core.store import Store
+from bot.core.store_sql import PostgresLocation, parse_location
 from bot.doctor.report import Check
 from bot.settings import Settings
 
@@ -61,10 +62,16 @@ def _describe(error: ErrorDetails) -> str:
 # ----- database ------------------------------------------------------------------------------
 
 
-async def check_database(path: Path) -> tuple[Check, Store | None]:
-    """Open (creating and migrating if needed) the database; the caller closes the store."""
+async def check_database(target: Path | str) -> tuple[Check, Store | None]:
+    """Open (creating and migrating if needed) the database; the caller closes the store.
+
+    `target` is DATABASE_PATH or DATABASE_URL (either engine)."""
+    location = parse_location(target)
+    if isinstance(location, PostgresLocation):
+        return await _check_postgres(location, target)
+    path = location.path
     try:
-        store = await Store.open(path)
+        store = await Store.open(target)
     except sqlite3.OperationalError as exc:
         return _unwritable(path, str(exc)), None
     except sqlite3.DatabaseError as exc:
@@ -81,19 +88,52 @@ async def check_database(path: Path) -> tuple[Check, Store | None]:
         return Check("database", "fail", str(exc), "upgrade nemobot"), None
     try:
         version = await store.schema_version()
-        journal = await store.journal_mode()
+        described = await store.describe()
     except sqlite3.Error as exc:
         await store.close()
         return _unwritable(path, str(exc)), None
+    return await _versioned(store, str(path), version, described)
+
+
+async def _check_postgres(
+    location: PostgresLocation, target: Path | str
+) -> tuple[Check, Store | None]:
+    import asyncpg  # only when DATABASE_URL asks for PostgreSQL
+
+    where = str(location)
+    try:
+        store = await Store.open(target)
+    except RuntimeError as exc:  # a schema newer than this nemobot
+        return Check("database", "fail", str(exc), "upgrade nemobot"), None
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        return Check(
+            "database",
+            "fail",
+            f"cannot use {where}: {exc}",
+            "DATABASE_URL must name a PostgreSQL database that exists and that its user may "
+            "create tables in (postgresql://user:password@host:5432/database)",
+        ), None
+    try:
+        version = await store.schema_version()
+        described = await store.describe()
+    except (OSError, asyncpg.PostgresError) as exc:
+        await store.close()
+        return Check("database", "fail", f"cannot use {where}: {exc}"), None
+    return await _versioned(store, where, version, described)
+
+
+async def _versioned(
+    store: Store, where: str, version: int, described: str
+) -> tuple[Check, Store | None]:
     if version != SCHEMA_VERSION:
         await store.close()
         return Check(
             "database",
             "fail",
-            f"{path}: schema version {version}, expected {SCHEMA_VERSION}",
+            f"{where}: schema version {version}, expected {SCHEMA_VERSION}",
             "upgrade nemobot",
         ), None
-    detail = f"{path}: schema version {version} (current), {journal} journal"
+    detail = f"{where}: schema version {version} (current), {described}"
     return Check("database", "ok", detail), store
 
 

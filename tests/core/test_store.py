@@ -1,4 +1,6 @@
-"""The SQLite store, on a real file in tmp_path."""
+"""The store, on both engines (`database_url`: a real SQLite file in tmp_path, a fresh
+PostgreSQL schema); what is about the SQLite file itself (modes, WAL, other processes
+reading it) on a file only."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.core.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -16,9 +19,12 @@ from bot.core.store import RenderState, Store, TurnStatus, fingerprint_state
 from bot.nemo.auth import CredentialStore
 from bot.nemo.draft import Draft
 from bot.nemo.models import AnonymousToken, RenderStatus, SessionState
+from tests.core.old_database import make_old_database
 
 KEY = "discord:1234567890123456789"
 API = "https://mega-api-prod.nemovideo.ai"
+#: What a broken constraint raises, on each engine.
+INTEGRITY = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
 
 
 class FakeClock:
@@ -40,8 +46,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Store]:
-    async with Store.open(tmp_path / "db" / "nemobot.sqlite3", now=clock) as opened:
+async def store(database_url: str, clock: FakeClock) -> AsyncIterator[Store]:
+    async with Store.open(database_url, now=clock) as opened:
         yield opened
 
 
@@ -70,8 +76,9 @@ async def test_open_tightens_an_existing_world_readable_file(tmp_path: Path) -> 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-async def test_journal_mode_is_wal(store: Store) -> None:
-    assert (await store.journal_mode()).lower() == "wal"
+async def test_journal_mode_is_wal(tmp_path: Path) -> None:
+    async with Store.open(tmp_path / "db" / "nemobot.sqlite3") as store:
+        assert (await store.journal_mode()).lower() == "wal"
 
 
 async def test_migrations_are_recorded_and_idempotent_on_reopen(tmp_path: Path) -> None:
@@ -86,16 +93,16 @@ async def test_migrations_are_recorded_and_idempotent_on_reopen(tmp_path: Path) 
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
-async def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    with sqlite3.connect(path) as raw:
-        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+async def test_a_database_from_a_newer_version_is_refused(database_url: str) -> None:
+    await make_old_database(database_url, SCHEMA_VERSION + 1)
     with pytest.raises(RuntimeError, match="newer"):
-        await Store.open(path)
+        await Store.open(database_url)
 
 
-async def test_two_processes_opening_a_new_file_at_once_both_succeed(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
+async def test_two_processes_opening_a_new_database_at_once_both_succeed(
+    database_url: str,
+) -> None:
+    path = database_url
     first, second = await asyncio.gather(Store.open(path), Store.open(path))
     try:
         assert await first.schema_version() == await second.schema_version() == SCHEMA_VERSION
@@ -105,7 +112,7 @@ async def test_two_processes_opening_a_new_file_at_once_both_succeed(tmp_path: P
 
 
 async def test_foreign_keys_are_enforced(store: Store) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY):
         await store.start_turn("discord:unknown", author_id=1)
 
 
@@ -118,8 +125,8 @@ async def test_store_satisfies_the_credential_store_protocol(store: Store) -> No
     assert await credentials.get_anonymous_token(API) is None
 
 
-async def test_credentials_survive_close_and_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
+async def test_credentials_survive_close_and_reopen(database_url: str) -> None:
+    path = database_url
     token = AnonymousToken(
         token="nmv_usr_secret",
         user_id="anon_abc123",
@@ -200,17 +207,16 @@ async def test_another_scheme_port_path_or_host_is_another_server(
 
 
 async def test_a_pre_3_database_keeps_its_token_for_the_server_that_asks_first(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as raw:  # a database as schema version 1 left it
-        raw.executescript(MIGRATIONS[0])
-        raw.execute(
-            "INSERT INTO credentials (id, client_id, token, user_id, expires_at, credits, "
-            "updated_at) VALUES (1, 'old-client', 'nmv_usr_kept', 'anon_1', NULL, 100, 'x')"
-        )
-        raw.execute("PRAGMA user_version = 1")
-    raw.close()
+    path = database_url
+    await make_old_database(  # a database as schema version 1 left it
+        path,
+        1,
+        MIGRATIONS[0]
+        + "INSERT INTO credentials (id, client_id, token, user_id, expires_at, credits, "
+        "updated_at) VALUES (1, 'old-client', 'nmv_usr_kept', 'anon_1', NULL, 100, 'x');",
+    )
 
     async with Store.open(path) as store:
         token = await store.get_anonymous_token(API)
@@ -264,7 +270,7 @@ async def test_rebind_session_after_1002_keeps_owner_and_language(store: Store) 
 
 
 async def test_unknown_language_is_rejected_by_the_schema(store: Store) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY):
         await store.save_conversation(KEY, session_id="s", language="fr")  # type: ignore[arg-type]
 
 
@@ -310,8 +316,8 @@ async def test_finish_turn_refuses_a_status_that_is_not_an_end(
         await store.finish_turn(turn.id, status)
 
 
-async def test_unfinished_turns_survive_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
+async def test_unfinished_turns_survive_a_restart(database_url: str) -> None:
+    path = database_url
     async with Store.open(path) as store:
         await _conversation(store)
         running = await store.start_turn(KEY, author_id=1, status_message_id="m-1")
@@ -412,8 +418,10 @@ async def test_two_racing_resumers_deliver_a_render_once(store: Store) -> None:
     assert sorted(results) == [False, True]
 
 
-async def test_two_processes_racing_on_one_file_deliver_a_render_once(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
+async def test_two_processes_racing_on_one_database_deliver_a_render_once(
+    database_url: str,
+) -> None:
+    path = database_url
     async with Store.open(path) as first, Store.open(path) as second:
         await _render_at(first, "r-1", RenderState.COMPLETED)
         results = await asyncio.gather(
@@ -423,9 +431,9 @@ async def test_two_processes_racing_on_one_file_deliver_a_render_once(tmp_path: 
 
 
 async def test_a_delivery_cut_off_by_a_kill_is_reopened_at_the_next_start(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    path = tmp_path / "bot.sqlite3"
+    path = database_url
     async with Store.open(path) as store:
         await _render_at(store, "r-cut-off", RenderState.DELIVERING)
         await _render_at(store, "r-live", RenderState.DELIVERING)
@@ -460,26 +468,30 @@ async def test_a_render_ends_once_and_never_while_it_is_being_posted(
     assert await store.advance_render("r-2", RenderStatus.PROCESSING) is None
 
 
-async def test_migration_2_gives_old_renders_the_state_they_were_in(tmp_path: Path) -> None:
-    from bot.core.migrations import MIGRATIONS
-
-    path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as raw:
-        raw.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
-        rows = [  # render_id, status, error, delivered_at
-            ("r-posted", "completed", None, "2026-01-01T00:00:00+00:00"),
-            ("r-to-post", "completed", None, None),
-            ("r-running", "processing", None, None),
-            ("r-replaced", "failed", "replaced", "2026-01-01T00:00:00+00:00"),
-            ("r-failed", "failed", "boom", "2026-01-01T00:00:00+00:00"),
-            ("r-gave-up", "gave_up", "slow", "2026-01-01T00:00:00+00:00"),
-        ]
-        raw.executemany(
-            "INSERT INTO renders (render_id, conversation_key, status, error, created_at, "
-            "updated_at, delivered_at) VALUES (?, 'k', ?, ?, '2026-01-01T00:00:00+00:00', "
-            "'2026-01-01T00:00:00+00:00', ?)",
-            rows,
+async def test_migration_2_gives_old_renders_the_state_they_were_in(
+    database_url: str,
+) -> None:
+    path = database_url
+    rows = [  # render_id, status, error, delivered_at
+        ("r-posted", "completed", None, "2026-01-01T00:00:00+00:00"),
+        ("r-to-post", "completed", None, None),
+        ("r-running", "processing", None, None),
+        ("r-replaced", "failed", "replaced", "2026-01-01T00:00:00+00:00"),
+        ("r-failed", "failed", "boom", "2026-01-01T00:00:00+00:00"),
+        ("r-gave-up", "gave_up", "slow", "2026-01-01T00:00:00+00:00"),
+    ]
+    values = ", ".join(
+        "({}, 'k', {}, {}, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', {})".format(
+            *(f"'{value}'" if value is not None else "NULL" for value in row)
         )
+        for row in rows
+    )
+    await make_old_database(
+        path,
+        1,
+        MIGRATIONS[0] + "INSERT INTO renders (render_id, conversation_key, status, error, "
+        f"created_at, updated_at, delivered_at) VALUES {values};",
+    )
     async with Store.open(path) as store:
         assert await store.schema_version() == SCHEMA_VERSION
         states = {
@@ -499,8 +511,8 @@ async def test_migration_2_gives_old_renders_the_state_they_were_in(tmp_path: Pa
     assert sorted(resumed) == ["r-running", "r-to-post"]
 
 
-async def test_renders_survive_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
+async def test_renders_survive_a_restart(database_url: str) -> None:
+    path = database_url
     async with Store.open(path) as store:
         await store.create_render("r-1", KEY, requester_id=5)
         await store.advance_render("r-1", RenderState.PROCESSING, progress=50)
