@@ -19,7 +19,7 @@ from bot.core.store import RenderState, Store, TurnStatus, fingerprint_state
 from bot.nemo.auth import CredentialStore
 from bot.nemo.draft import Draft
 from bot.nemo.models import AnonymousToken, RenderStatus, SessionState
-from tests.core.old_database import make_old_database
+from tests.core.raw_database import make_old_database
 
 KEY = "discord:1234567890123456789"
 API = "https://mega-api-prod.nemovideo.ai"

@@ -1,4 +1,5 @@
-"""The real engine on a real SQLite file, talking to the emulator over 127.0.0.1.
+"""The real engine on a real database (each test once per engine: a SQLite file, a fresh
+PostgreSQL schema; see `database_url`), talking to the emulator over 127.0.0.1.
 
 Only the chat platform is in memory (`MemoryPort`). Timings are shrunk so the brief's
 waits (30 s, 60 s, 2 min) take milliseconds; the behaviour is otherwise unchanged.
@@ -9,7 +10,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,7 +51,7 @@ class Rig:
     store: Store
     tokens: TokenSource
     emulator: RunningEmulator
-    database: Path
+    database: str
 
 
 @pytest.fixture
@@ -69,8 +69,9 @@ RigFactory = Callable[..., Any]
 
 
 @pytest.fixture
-def make_rig(emulator: RunningEmulator, tmp_path: Path) -> Callable[..., Any]:
-    """`async with make_rig(**settings) as rig`: a nemobot on tmp_path's database."""
+def make_rig(emulator: RunningEmulator, database_url: str) -> Callable[..., Any]:
+    """`async with make_rig(**settings) as rig`: a nemobot on the test's database (the same
+    one each time the factory is called)."""
 
     @asynccontextmanager
     async def factory(
@@ -81,7 +82,7 @@ def make_rig(emulator: RunningEmulator, tmp_path: Path) -> Callable[..., Any]:
         **settings: Any,
     ) -> AsyncIterator[Rig]:
         chat_port = port or MemoryPort()
-        config = Settings(database_path=tmp_path / "nemobot.sqlite3", **settings)
+        config = Settings(database_url=database_url, **settings)
         async with open_services(
             config,
             chat_port,
@@ -95,7 +96,7 @@ def make_rig(emulator: RunningEmulator, tmp_path: Path) -> Callable[..., Any]:
                 services.store,
                 services.tokens,
                 emulator,
-                config.database_path,
+                database_url,
             )
 
     return factory

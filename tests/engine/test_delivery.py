@@ -3,12 +3,12 @@ delivery cut off by a kill that is made again without posting twice."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from bot.core.port import Action
 from bot.core.records import RenderState
 from bot.core.wording import Wording
+from tests.core.raw_database import execute_raw
 from tests.engine.conftest import KEY, Rig, registered_token
 from tests.engine.memport import MemoryPort
 from tests.engine.test_exports import REQUESTER, generated
@@ -124,8 +124,7 @@ async def test_a_delivery_killed_after_its_post_landed_is_not_posted_twice(
         database = rig.database
     assert len(port.files()) == 1
     # What a SIGKILL right after the post leaves: the row still says `delivering`.
-    with sqlite3.connect(database) as raw:
-        raw.execute("UPDATE renders SET status = 'delivering', delivered_at = NULL")
+    await execute_raw(database, "UPDATE renders SET status = 'delivering', delivered_at = NULL")
 
     async with make_rig(port=port, nemo_token=registered_token()) as rig:
         await rig.engine.resume()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,15 @@ from tests.engine.conftest import KEY, Rig, fast_config, registered_token
 
 EN = Wording("en")
 GENERATE = "generate a 10-second sunset timelapse over a mountain lake with background music"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """On SQLite only: these tests are about the chat turn (streaming, waits, wording), and
+    their store calls (conversations, turns, usage) run on both engines in
+    tests/core/test_store.py; the render, delivery, recovery and upload tests run the
+    engine on both. Twice here would add a minute to the suite and test no more SQL."""
+    return f"sqlite:///{tmp_path / 'nemobot.sqlite3'}"
 
 
 async def say(

@@ -1,4 +1,5 @@
-"""Databases as an older nemobot left them, on either engine, for the migration tests."""
+"""Databases changed behind the store's back, on either engine: as an older nemobot left
+them (the migration tests), or as a kill left them."""
 
 from __future__ import annotations
 
@@ -26,5 +27,20 @@ async def make_old_database(url: str, version: int, script: str = "") -> None:
                 await connection.execute(translate_schema(script))
             await connection.execute(VERSION_TABLE)
             await connection.execute("INSERT INTO schema_version (version) VALUES ($1)", version)
+    finally:
+        await connection.close()
+
+
+async def execute_raw(url: str, sql: str) -> None:
+    """Run one statement without the store (no placeholders)."""
+    location = parse_location(url)
+    if isinstance(location, SqliteLocation):
+        with sqlite3.connect(location.path) as raw:
+            raw.execute(sql)
+        raw.close()
+        return
+    connection = await asyncpg.connect(location.url)
+    try:
+        await connection.execute(sql)
     finally:
         await connection.close()
