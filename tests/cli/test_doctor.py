@@ -192,6 +192,42 @@ async def test_quick_checks_settings_and_database_without_any_network(
     assert (tmp_path / "nemobot.sqlite3").exists(), "the database was opened and migrated"
 
 
+async def test_quick_checks_the_database_that_database_url_names_on_either_engine(
+    fake: FakeDiscord, emulator: RunningEmulator, tmp_path: Path, database_url: str
+) -> None:
+    unused = tmp_path / "from-database-path.sqlite3"
+    settings = settings_for(
+        fake, emulator, tmp_path, database_url=database_url, database_path=unused
+    )
+
+    code, report = await doctor(settings, quick=True)
+
+    assert code == 0, report
+    database = row(report, "database")
+    assert mark(report, "database") == "✓"
+    assert "schema version 3 (current)" in database
+    engine_words = "PostgreSQL" if database_url.startswith("postgresql") else "wal journal"
+    assert engine_words in database
+    assert not unused.exists(), "DATABASE_URL wins over DATABASE_PATH"
+
+
+async def test_a_postgresql_url_nobody_answers_fails_with_advice(
+    fake: FakeDiscord, emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    url = f"postgresql://nemobot:hunter2@127.0.0.1:{free_port()}/nemobot"
+
+    code, report = await doctor(
+        settings_for(fake, emulator, tmp_path, database_url=url), quick=True
+    )
+
+    assert code == 1
+    database = row(report, "database")
+    assert mark(report, "database") == "✗"
+    assert "cannot use postgresql://nemobot:***@127.0.0.1:" in database
+    assert "hunter2" not in report, "the password is never shown"
+    assert "DATABASE_URL must name a PostgreSQL database" in database
+
+
 # ----- NemoVideo failures ----------------------------------------------------------------------
 
 

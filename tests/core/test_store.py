@@ -584,3 +584,41 @@ async def test_another_process_reading_the_file_never_loses_the_bots_writes(
     with sqlite3.connect(copy) as raw:
         kept = sorted(row[0] for row in raw.execute("SELECT render_id FROM renders"))
     assert kept == ["r-after", "r-before"]
+
+
+# -- where the database is ----------------------------------------------------------------
+
+
+def test_database_url_wins_over_database_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import Settings
+
+    monkeypatch.setenv("DATABASE_PATH", "data/by-path.sqlite3")
+    assert Settings().database() == Path("data/by-path.sqlite3")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nemobot@db:5432/nemobot")
+    assert Settings().database() == "postgresql://nemobot@db:5432/nemobot"
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("sqlite:///data/bot.sqlite3", Path("data/bot.sqlite3")),
+        ("sqlite:////var/lib/nemobot/bot.sqlite3", Path("/var/lib/nemobot/bot.sqlite3")),
+    ],
+)
+def test_a_sqlite_url_names_a_relative_or_absolute_file(url: str, path: Path) -> None:
+    from bot.core.store_sql import SqliteLocation, parse_location
+
+    assert parse_location(url) == SqliteLocation(path)
+
+
+@pytest.mark.parametrize("url", ["mysql://db/nemobot", "sqlite://data.sqlite3"])
+def test_a_database_url_of_another_kind_is_refused_by_the_settings(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ValidationError, match="sqlite:///"):
+        Settings()
