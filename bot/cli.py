@@ -1,4 +1,4 @@
-"""The `nemobot` command (also `python -m bot`): run, chat, emulator, doctor, invite.
+"""The `nemobot` command (also `python -m bot`): run, chat, emulator, doctor, invite, db.
 
 Each subcommand builds its resources in its own `main` coroutine and passes them down;
 heavy imports happen inside the subcommand so `nemobot --help` stays instant.
@@ -118,6 +118,29 @@ def _parser() -> argparse.ArgumentParser:
         "exactly the permissions it needs. Uses DISCORD_APPLICATION_ID, or the id inside "
         "DISCORD_TOKEN.",
     )
+    database = sub.add_parser(
+        "db",
+        help="database tools (copy a SQLite database to PostgreSQL)",
+        description="Database tools. `nemobot db copy --from sqlite:///data/nemobot.sqlite3 "
+        "--to postgresql://user@host/nemobot` copies every table (ids and the schema "
+        "version kept) into an empty database; stop the bot first.",
+    )
+    database_sub = database.add_subparsers(dest="db_command", metavar="DB_COMMAND")
+    copy = database_sub.add_parser(
+        "copy",
+        help="copy every table into an empty database",
+        description="Copy every table of one database into another, empty one (either "
+        "engine), keeping ids and the schema version. Stop the bot first.",
+    )
+    copy.add_argument(
+        "--from", dest="source", required=True, metavar="URL",
+        help="the database to copy: sqlite:///relative/file, sqlite:////absolute/file, "
+        "a file path, or postgresql://…",
+    )
+    copy.add_argument(
+        "--to", dest="target", required=True, metavar="URL",
+        help="the empty database to copy into (same forms)",
+    )
     return parser
 
 
@@ -142,6 +165,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.doctor import doctor_main
 
         return doctor_main(quick=args.quick)
+
+    if args.command == "db":
+        if args.db_command != "copy":
+            parser.parse_args(["db", "--help"])
+        from bot.db_command import copy_main
+
+        return _run(copy_main(args.source, args.target, sys.stdout, sys.stderr))
 
     settings = _load_settings()
     level = settings.log_level

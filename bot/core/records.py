@@ -22,6 +22,8 @@ class Row(Protocol):
 
     def __getitem__(self, key: Any, /) -> Any: ...
 
+    def keys(self) -> Any: ...
+
 
 def time_to_text(moment: datetime) -> str:
     """ISO 8601 in UTC; a naive time is taken to be UTC already."""

@@ -104,6 +104,17 @@ class PostgresDatabase:
     async def write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         return _changed(await self._pool.execute(to_postgres(sql), *params))
 
+    async def write_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.executemany(to_postgres(sql), rows)
+
+    async def continue_ids(self, table: str, column: str) -> None:
+        # names are ours (bot.core.store_copy), not input
+        await self._pool.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+            f"COALESCE(MAX({column}), 0) + 1, false) FROM {table}"
+        )
+
     async def schema_version(self) -> int:
         exists = await self._pool.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
         if not exists:

@@ -95,6 +95,14 @@ class Database(Protocol):
         """Run one statement; returns how many rows it changed."""
         ...
 
+    async def write_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Run one statement for each row, all or none."""
+        ...
+
+    async def continue_ids(self, table: str, column: str) -> None:
+        """After rows were inserted with their ids: new rows get ids after the largest."""
+        ...
+
     async def schema_version(self) -> int: ...
 
     async def describe(self) -> str:
@@ -182,6 +190,18 @@ class SqliteDatabase:
     async def write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         async with self._db.execute(sql, params) as cursor:
             return cursor.rowcount
+
+    async def write_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            await self._db.executemany(sql, rows)
+        except BaseException:
+            await self._db.rollback()
+            raise
+        await self._db.commit()
+
+    async def continue_ids(self, table: str, column: str) -> None:
+        """Nothing to do: AUTOINCREMENT follows the largest id inserted."""
 
     async def schema_version(self) -> int:
         row = await self.one("PRAGMA user_version")
