@@ -17,8 +17,8 @@ async def copy_main(source: str, target: str, out: TextIO, err: TextIO) -> int:
         copied = await copy_database(source, target)
     except TargetNotEmpty as exc:
         print(
-            f"nemobot: {parse_location(target)} is not empty (its {exc.table} table has rows); copy into a "
-            "new, empty database",
+            f"nemobot: {parse_location(target)} is not empty (its {exc.table} table has "
+            "rows); copy into a new, empty database",
             file=err,
         )
         return 1

@@ -65,7 +65,7 @@ async def open_services(
     port: ChatPort,
     *,
     api_url: str | None = None,
-    database_path: Path | None = None,
+    database_path: Path | str | None = None,
     timings: Timings | None = None,
     operator_reads_chat: bool = False,
 ) -> AsyncIterator[Services]:

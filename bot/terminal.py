@@ -192,7 +192,7 @@ async def run_chat(
         port = TerminalPort(out, settings.download_dir, key)
         words = TerminalWords("en")
         api_url = settings.nemo_api_url
-        database = settings.database_path
+        database: Path | str = settings.database()
         if offline:
             from bot.emulator.server import run_emulator
 

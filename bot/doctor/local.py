@@ -79,8 +79,9 @@ async def check_database(target: Path | str) -> tuple[Check, Store | None]:
             "database",
             "fail",
             f"{path} is not a nemobot database ({exc})",
-            "point DATABASE_PATH at nemobot's own database, or move this file aside to start "
-            "afresh (the old file keeps the sessions and the saved anonymous token)",
+            "point DATABASE_PATH (or DATABASE_URL) at nemobot's own database, or move this "
+            "file aside to start afresh (the old file keeps the sessions and the saved "
+            "anonymous token)",
         ), None
     except OSError as exc:
         return _unwritable(path, exc.strerror or str(exc)), None
@@ -142,6 +143,6 @@ def _unwritable(path: Path, reason: str) -> Check:
         "database",
         "fail",
         f"cannot open {path}: {reason}",
-        "DATABASE_PATH must name a file in a folder nemobot's user can write (Docker: under "
-        "the /data volume; systemd: /var/lib/nemobot)",
+        "DATABASE_PATH (or DATABASE_URL) must name a file in a folder nemobot's user can "
+        "write (Docker: under the /data volume; systemd: /var/lib/nemobot)",
     )

@@ -80,6 +80,23 @@ async def test_a_second_run_reuses_the_stored_anonymous_token(tmp_path: Path) ->
         assert stats["token_requests"] == 1
 
 
+async def test_chat_keeps_its_memory_in_the_database_database_url_names(
+    tmp_path: Path, database_url: str
+) -> None:
+    unused = tmp_path / "from-database-path.sqlite3"
+    async with run_emulator(fast_config()) as emulator:
+        env = {"NEMO_API_URL": emulator.url, "DATABASE_URL": database_url,
+               "DATABASE_PATH": str(unused)}
+        import asyncio
+
+        await asyncio.to_thread(run_chat, tmp_path, "credits\n", env=env)
+        second = await asyncio.to_thread(run_chat, tmp_path, "credits\n", env=env)
+
+        assert "💳" in second
+        assert emulator.state.counters.token_requests == 1, "the token was kept there"
+    assert not unused.exists(), "DATABASE_URL wins over DATABASE_PATH"
+
+
 def test_run_without_a_discord_token_points_at_the_offline_chat(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
@@ -95,7 +112,8 @@ def test_run_without_a_discord_token_points_at_the_offline_chat(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["chat"], ["run"], ["emulator"], ["doctor"], ["invite"]]
+    "command",
+    [[], ["chat"], ["run"], ["emulator"], ["doctor"], ["invite"], ["db"], ["db", "copy"]],
 )
 def test_every_command_has_help(command: list[str]) -> None:
     done = subprocess.run(
