@@ -75,6 +75,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+
 def fingerprint_state(state: SessionState) -> str:
     """A stable hash of what a turn can change: the draft and the session's media.
 
@@ -116,7 +117,7 @@ class _Opening:
 
 
 class Store(CredentialTable, RenderTable, UsageTable):
-    """Typed access to the database. Build it with `Store.open(path)`."""
+    """Typed access to the database. Build it with `Store.open(path_or_url)`."""
 
     @staticmethod
     def open(target: Path | str, *, now: Clock = utc_now) -> _Opening:
