@@ -15,25 +15,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-_SETTING_NAMES = (
-    "DISCORD_TOKEN",
-    "DISCORD_APPLICATION_ID",
-    "DISCORD_API_BASE_URL",
-    "DISCORD_GATEWAY_URL",
-    "ALLOWED_ROLE_IDS",
-    "MAX_TURNS_PER_USER_PER_DAY",
-    "NEMO_TOKEN",
-    "NEMO_API_URL",
-    "NEMO_WEB_URL",
-    "NEMO_SKILL_SOURCE",
-    "NEMO_SKILL_VERSION",
-    "NEMO_SKILL_PLATFORM",
-    "DATABASE_URL",
-    "DATABASE_PATH",
-    "DOWNLOAD_DIR",
-    "LOG_LEVEL",
-    "LOG_FORMAT",
-)
+from bot.settings import Settings
+
+#: Every setting's environment name, taken from the settings themselves so none is missed.
+_SETTING_NAMES = tuple(name.upper() for name in Settings.model_fields)
 
 
 @pytest.fixture(autouse=True)
