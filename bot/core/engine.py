@@ -25,7 +25,7 @@ from bot.core.port import (
     IncomingMessage,
 )
 from bot.core.records import Language, TurnStatus
-from bot.core.recovery import Recovery, recovery_for
+from bot.core.recovery import Attempts, Recovery, recovery_for, wait_seconds
 from bot.core.renders import RenderManager
 from bot.core.store import Conversation, Store, Turn, fingerprint_state
 from bot.core.timings import Timings
@@ -39,7 +39,6 @@ from bot.nemo.draft import Draft, timeline_summary
 from bot.nemo.errors import (
     InsufficientCredits,
     NemoError,
-    RateLimited,
     RequestNotSent,
     TokenInvalid,
     TokenRefused,
@@ -219,20 +218,19 @@ class Engine:
         record = await self._store.get_conversation(conversation)
         assert record is not None
         session_id = record.session_id
-        tried: set[Recovery] = set()
+        attempts = Attempts()
         while True:
             try:
                 return await call(session_id)
             except NemoError as exc:
-                step = recovery_for(exc)
-                if step in tried or step not in (Recovery.WAIT, Recovery.NEW_SESSION):
-                    raise
-                tried.add(step)
-                if isinstance(exc, RateLimited):
-                    await asyncio.sleep(self._timings.rate_limit_wait(exc.retry_after))
-                else:
+                step = attempts.next(exc)
+                if step is Recovery.WAIT:
+                    await asyncio.sleep(wait_seconds(exc, self._timings))
+                elif step is Recovery.NEW_SESSION:
                     session_id = await self._replace_session(conversation, record.language)
                     await self._port.send(conversation, await self.explain(exc, wording))
+                else:
+                    raise
 
     async def _replace_session(self, conversation: str, language: Language) -> str:
         """NemoVideo lost the session: bind a new one to the same conversation."""

@@ -29,6 +29,7 @@ from pathlib import Path
 from bot.core.live import live_status
 from bot.core.port import MAX_NONCE_CHARS, Action, ChatPort, MessageGone
 from bot.core.records import RenderEnd, RenderState
+from bot.core.recovery import Attempts, Recovery, wait_seconds
 from bot.core.store import Render, Store
 from bot.core.timings import Timings
 from bot.core.wording import Explain, Wording
@@ -39,10 +40,8 @@ from bot.nemo.errors import (
     ExportBlocked,
     InsufficientCredits,
     NemoError,
-    RateLimited,
     RenderFailed,
     ServiceTimeout,
-    ServiceUnavailable,
     TokenRefused,
 )
 from bot.nemo.models import RenderJob, RenderStatus
@@ -193,7 +192,8 @@ class RenderManager:
         one new id, as the brief says. Anything else is explained, and None returned.
         """
         render_id = render.render_id
-        waited = resent = renewed = False
+        attempts = Attempts()
+        resent = renewed = False
         while True:
             try:
                 await self._client.submit_render(render_id, session_id, draft)
@@ -204,18 +204,6 @@ class RenderManager:
                     "render %s: submit timed out; watching it in case it arrived", render_id
                 )
                 return render_id
-            except RateLimited as exc:
-                if waited:
-                    await self._refuse(render, render_id, wording, exc)
-                    return None
-                waited = True
-                await asyncio.sleep(self._timings.rate_limit_wait(exc.retry_after))
-            except ServiceUnavailable as exc:
-                if resent:
-                    await self._refuse(render, render_id, wording, exc)
-                    return None
-                resent = True
-                await asyncio.sleep(self._timings.render_first_poll_seconds)
             except RenderFailed as exc:
                 if resent and _is_duplicate(exc):
                     return render_id  # the attempt that seemed lost did get through
@@ -225,9 +213,16 @@ class RenderManager:
                 renewed = True
                 log.warning("render %s refused (%r); once more with a new id", render_id, exc)
                 render_id = await self._renew_id(render, render_id)
-            except NemoError as exc:  # no credits, plan cannot export, …: no retry helps
-                await self._refuse(render, render_id, wording, exc)
-                return None
+            except NemoError as exc:
+                step = attempts.next(exc)
+                if step is Recovery.WAIT:
+                    await asyncio.sleep(wait_seconds(exc, self._timings))
+                elif step is Recovery.LATER:  # the same id: sent twice, it renders once
+                    resent = True
+                    await asyncio.sleep(self._timings.render_first_poll_seconds)
+                else:  # no credits, plan cannot export, …: no retry helps
+                    await self._refuse(render, render_id, wording, exc)
+                    return None
 
     async def _renew_id(self, render: Render, old_id: str) -> str:
         await self._store.end_render(old_id, RenderState.REPLACED, "replaced")
@@ -299,8 +294,7 @@ class RenderManager:
             except NemoError as exc:
                 errors_in_row += 1
                 log.warning("render %s: check %d failed: %r", render_id, errors_in_row, exc)
-                if isinstance(exc, RateLimited):
-                    delay = max(delay, self._timings.rate_limit_wait(exc.retry_after))
+                delay = max(delay, wait_seconds(exc, self._timings))
                 if errors_in_row >= MAX_POLL_ERRORS_IN_A_ROW:
                     message = wording.render_unreachable()
                     if isinstance(exc, TokenRefused):  # not unreachable: say what it is
