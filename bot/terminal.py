@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, TextIO
 from bot.core.engine import Engine
 from bot.core.intents import Intent, route
 from bot.core.port import Action, Attachment, IncomingMessage
+from bot.core.records import Language
 from bot.core.store import Store
 from bot.core.timeline_picture import write_timeline_png
 from bot.core.wording import Wording
@@ -73,6 +74,7 @@ class TerminalPort:
         text: str,
         *,
         actions: Sequence[Action] = (),
+        language: Language = "en",
         ping_user: int | None = None,
         nonce: str | None = None,
     ) -> str:
@@ -84,7 +86,13 @@ class TerminalPort:
         return message_id
 
     async def edit(
-        self, conversation: str, message_id: str, text: str, *, actions: Sequence[Action] = ()
+        self,
+        conversation: str,
+        message_id: str,
+        text: str,
+        *,
+        actions: Sequence[Action] = (),
+        language: Language = "en",
     ) -> None:
         if self._mine(conversation):
             self._print_new_lines(message_id, text)

@@ -500,7 +500,10 @@ class Engine:
         record = await self._store.get_conversation(conversation)
         assert record is not None
         reply = LiveReply(
-            self._port, conversation, interval_seconds=self._timings.edit_interval_seconds
+            self._port,
+            conversation,
+            language=wording.language,
+            interval_seconds=self._timings.edit_interval_seconds,
         )
         status_id = await reply.start(live_status(self._port, wording.thinking(), time.time()))
 
@@ -580,6 +583,7 @@ class Engine:
             self._port,
             turn.conversation,
             message_id=turn.status_message_id,
+            language=wording.language,
             interval_seconds=self._timings.edit_interval_seconds,
         )
         try:

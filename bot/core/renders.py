@@ -28,7 +28,7 @@ from pathlib import Path
 
 from bot.core.live import live_status
 from bot.core.port import MAX_NONCE_CHARS, Action, ChatPort, MessageGone
-from bot.core.records import RenderEnd, RenderState
+from bot.core.records import Language, RenderEnd, RenderState
 from bot.core.recovery import Attempts, Recovery, wait_seconds
 from bot.core.store import Render, Store
 from bot.core.timings import Timings
@@ -244,7 +244,8 @@ class RenderManager:
         # Retrying cannot change a plan or add credits; it can help with anything else.
         hopeless = isinstance(error, ExportBlocked | InsufficientCredits)
         retry = () if hopeless else (Action.RETRY_EXPORT,)
-        await self._show(render, render_id, await self._explain(error, wording), retry)
+        explained = await self._explain(error, wording)
+        await self._show(render, render_id, explained, retry, wording.language)
 
     # ----- watching ------------------------------------------------------------------
 
@@ -393,6 +394,7 @@ class RenderManager:
             render.conversation,
             wording.render_undelivered(job.output_url),
             actions=(Action.RETRY_EXPORT,),
+            language=wording.language,
             ping_user=render.requester_id,
             nonce=post_nonce(render_id, f"undelivered-{render.attempts}"),
         )
@@ -452,21 +454,33 @@ class RenderManager:
             render.conversation,
             message,
             actions=(Action.RETRY_EXPORT,),
+            language=wording.language,
             ping_user=render.requester_id,
             nonce=post_nonce(render.render_id, outcome.value),
         )
 
     async def _show(
-        self, render: Render, render_id: str, text: str, actions: tuple[Action, ...] = ()
+        self,
+        render: Render,
+        render_id: str,
+        text: str,
+        actions: tuple[Action, ...] = (),
+        language: Language = "en",
     ) -> Render:
-        """Edit the render's message; a deleted one is replaced and the new id kept."""
+        """Edit the render's message (`language` labels the `actions`); a deleted one is
+        replaced and the new id kept."""
         if render.message_id is not None:
             try:
-                await self._port.edit(render.conversation, render.message_id, text, actions=actions)
+                await self._port.edit(
+                    render.conversation, render.message_id, text,
+                    actions=actions, language=language,
+                )
                 return render
             except MessageGone:
                 pass
-        message_id = await self._port.send(render.conversation, text, actions=actions)
+        message_id = await self._port.send(
+            render.conversation, text, actions=actions, language=language
+        )
         updated = await self._store.update_render(render_id, message_id=message_id)
         return updated or render
 
