@@ -26,16 +26,15 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.core import Draft, NemoError, file_chunks
 from bot.core.engine import Engine
 from bot.core.intents import Intent, route
 from bot.core.port import Action, Attachment, IncomingMessage
 from bot.core.records import Language
+from bot.core.recovery import Recovery, recovery_for
 from bot.core.store import Store
 from bot.core.timeline_picture import write_timeline_png
 from bot.core.wording import Wording
-from bot.nemo.draft import Draft
-from bot.nemo.errors import NemoError, ServiceUnavailable
-from bot.nemo.multipart import file_chunks
 from bot.runtime import open_services
 from bot.settings import Settings
 from bot.terminal_input import (
@@ -222,7 +221,7 @@ async def run_chat(
             record = await engine.ensure_conversation(key, owner_id=None)
         except NemoError as exc:
             port.say(await engine.explain(exc, wording))
-            if isinstance(exc, ServiceUnavailable) and not offline:
+            if recovery_for(exc) is Recovery.LATER and not offline:  # unreachable
                 port.say(words.cannot_reach(api_url))
             return 1
         wording = Wording(record.language)
