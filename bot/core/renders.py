@@ -404,7 +404,7 @@ class RenderManager:
     async def _progress_done(self, render: Render, wording: Wording) -> None:
         """Cosmetic: the progress message stops counting."""
         try:
-            await self._show(render, render.render_id, wording.render_progress(100))
+            await self._show(render, render.render_id, wording.render_finished())
         except Exception:
             log.warning("render %s: could not update its progress message", render.render_id)
 
