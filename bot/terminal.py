@@ -224,10 +224,9 @@ async def run_chat(
             if recovery_for(exc) is Recovery.LATER and not offline:  # unreachable
                 port.say(words.cannot_reach(api_url))
             return 1
-        wording = Wording(record.language)
         words = TerminalWords(record.language)
         port.say(words.ready())
-        session = _Session(engine, port, key, wording, words)
+        session = _Session(engine, port, key, words)
         try:
             while (line := await lines.read_line()) is not None:
                 if not await session.dispatch(line):
@@ -257,12 +256,11 @@ class _Session:
     """Carries out the user's lines: a /command of the terminal's, or text for the engine."""
 
     def __init__(
-        self, engine: Engine, port: TerminalPort, key: str, wording: Wording, words: TerminalWords
+        self, engine: Engine, port: TerminalPort, key: str, words: TerminalWords
     ) -> None:
         self._engine = engine
         self._port = port
         self._key = key
-        self._wording = wording
         self._words = words
         self._reset_asked = False
 

@@ -110,7 +110,6 @@ def incoming_attachment(
         filename=item.filename,
         size_bytes=item.size,
         open=chunks,
-        url=item.url,
         content_type=item.content_type,
     )
 

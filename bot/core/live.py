@@ -66,10 +66,6 @@ class LiveReply:
         self._pushes: set[asyncio.Task[None]] = set()  # kept alive until they end
         self._edit_failed = False
 
-    @property
-    def message_ids(self) -> Sequence[str]:
-        return tuple(self._ids)
-
     async def start(self, text: str) -> str:
         """Post the first message at once (the user sees a reply immediately)."""
         self._latest = text

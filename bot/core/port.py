@@ -52,14 +52,12 @@ class AttachmentUnavailable(Exception):
 class Attachment:
     """A file a user attached. `size_bytes` is what the platform declared, checked first.
 
-    `open` streams the bytes (only called once the checks pass); `url` is set when the
-    platform offers a direct link NemoVideo could fetch itself.
+    `open` streams the bytes (only called once the checks pass).
     """
 
     filename: str
     size_bytes: int
     open: Callable[[], AsyncIterator[bytes]]
-    url: str | None = None
     content_type: str | None = None
 
 
