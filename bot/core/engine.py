@@ -43,7 +43,7 @@ from bot.nemo.errors import (
     TokenInvalid,
     TokenRefused,
 )
-from bot.nemo.models import SessionState
+from bot.nemo.models import SessionState, UploadedFile
 
 log = logging.getLogger(__name__)
 
@@ -353,7 +353,16 @@ class Engine:
             state = await self._with_session(conversation, wording, self._client.fetch_state)
         except NemoError as exc:
             return StatusReply(await self.explain(exc, wording, Doing.CHAT))
-        return StatusReply(wording.status(timeline_summary(state.draft)), state.draft)
+        text = wording.status(timeline_summary(state.draft))
+        if files := await self._session_files(conversation):
+            text += "\n" + wording.status_files(files)
+        return StatusReply(text, state.draft)
+
+    async def _session_files(self, conversation: str) -> list[str]:
+        """The names of the files uploaded into the conversation's current session."""
+        record = await self._store.get_conversation(conversation)
+        uploads = await self._store.list_uploads(conversation)
+        return [u.filename for u in uploads if record and u.session_id == record.session_id]
 
     async def export(self, conversation: str, requester_id: int | None) -> None:
         """Render the conversation's timeline; one render at a time, never mid-turn."""
@@ -476,18 +485,18 @@ class Engine:
         self, conversation: str, staged: Sequence[StagedFile], wording: Wording
     ) -> bool:
         """Upload the files read from the platform; True when at least one went through."""
+        async def upload(session: str) -> tuple[str, list[UploadedFile]]:
+            return session, await self._client.upload_files(session, [f.source() for f in staged])
+
         try:
-            files = await self._with_session(
-                conversation,
-                wording,
-                lambda session: self._client.upload_files(session, [f.source() for f in staged]),
-            )
+            session_id, files = await self._with_session(conversation, wording, upload)
         except NemoError as exc:
             await self._port.send(conversation, await self.explain(exc, wording, Doing.UPLOAD))
             return False
         for item in files:
             await self._store.add_upload(
                 conversation,
+                session_id=session_id,
                 filename=item.filename,
                 size_bytes=next((f.size_bytes for f in staged if f.filename == item.filename), 0),
                 file_type=item.file_type,

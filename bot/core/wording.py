@@ -571,3 +571,9 @@ class Wording(Words):
             "🆕 Started a fresh session — the previous timeline is gone. Describe your next "
             "video.",
         )
+
+    # ----- status: the session's files --------------------------------------------------------
+
+    def status_files(self, names: Sequence[str]) -> str:
+        """Under /status: the files uploaded into the session, in upload order."""
+        return self._("📎 Files: {files}", files=self._listed(names))

@@ -59,6 +59,7 @@ def _sentences(wording: Wording) -> dict[str, str]:
         "attachment_unavailable": ("clip.mp4",),
         "upload_empty": ("blank.png",),
         "uploaded": (["a.mp4", "b.png"],),
+        "status_files": (["a.mp4", "b.png"],),
         "render_progress": (40,),
         "render_done_link": ("https://cdn.example/x.mp4",),
         "render_done_preview": ("https://cdn.example/x.mp4",),
