@@ -84,7 +84,6 @@ class RenderManager:
         *,
         wording_for: WordingFor,
         explain: Explain,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
         self._store = store
@@ -92,7 +91,6 @@ class RenderManager:
         self._timings = timings
         self._wording_for = wording_for
         self._explain = explain
-        self._clock = clock
         self._watchers: dict[str, asyncio.Task[None]] = {}
         #: Renders this process could not deliver (the terminal's exit code says so).
         self.undelivered: set[str] = set()
@@ -269,7 +267,7 @@ class RenderManager:
         if render is None:
             return
         wording = await self._wording_for(render.conversation)
-        started = self._clock()
+        started = time.monotonic()
         delay = self._timings.render_first_poll_seconds
         shown_progress = render.progress
         errors_in_row = 0
@@ -325,7 +323,7 @@ class RenderManager:
                 render = await self._show(
                     render, render_id, live_status(self._port, progress, since)
                 )
-            if self._clock() - started > self._timings.render_give_up_seconds:
+            if time.monotonic() - started > self._timings.render_give_up_seconds:
                 await self._fail(render, wording, wording.render_gave_up(), RenderState.GAVE_UP)
                 return
 
