@@ -75,7 +75,7 @@ async def generated(client: NemoClient) -> tuple[Session, Draft]:
 async def finished(client: NemoClient, render_id: str) -> RenderJob:
     for _ in range(600):
         job = await client.fetch_render(render_id)
-        if job.status.finished:
+        if job.status in (RenderStatus.COMPLETED, RenderStatus.FAILED):
             return job
         await asyncio.sleep(0.02)
     raise AssertionError(f"render {render_id} never finished")
@@ -790,7 +790,7 @@ async def test_render_progress_rises_while_processing(
 
     seen = []
     job = await client.fetch_render("render_slowish")
-    while not job.status.finished:
+    while job.status in (RenderStatus.PENDING, RenderStatus.PROCESSING):
         seen.append((job.status, job.progress))
         await asyncio.sleep(0.05)
         job = await client.fetch_render("render_slowish")
