@@ -13,11 +13,9 @@ import asyncio
 import statistics
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from bot.core.live import EDIT_INTERVAL_SECONDS, LiveReply
-from bot.core.port import Action
 
 CHUNKS = 600
 CHUNK_GAP_SECONDS = 0.01  # run 10x faster than real time …
@@ -31,14 +29,12 @@ class CountingPort:
         self.writes: list[float] = []
         self.pages: set[str] = set()
 
-    async def send(self, conversation: str, text: str, *, actions: Sequence[Action] = (),
-                   ping_user: int | None = None) -> str:
+    async def send(self, conversation: str, text: str, **_options: object) -> str:
         self.writes.append(time.monotonic())
         self.pages.add(str(len(self.pages) + 1))
         return str(len(self.pages))
 
-    async def edit(self, conversation: str, message_id: str, text: str, *,
-                   actions: Sequence[Action] = ()) -> None:
+    async def edit(self, conversation: str, message_id: str, text: str, **_options: object) -> None:
         self.writes.append(time.monotonic())
 
     async def send_file(self, conversation: str, path: Path, text: str, *,

@@ -26,15 +26,15 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.core import Draft, NemoError, file_chunks
 from bot.core.engine import Engine
 from bot.core.intents import Intent, route
 from bot.core.port import Action, Attachment, IncomingMessage
+from bot.core.records import Language
+from bot.core.recovery import Recovery, recovery_for
 from bot.core.store import Store
 from bot.core.timeline_picture import write_timeline_png
 from bot.core.wording import Wording
-from bot.nemo.draft import Draft
-from bot.nemo.errors import NemoError, ServiceUnavailable
-from bot.nemo.multipart import file_chunks
 from bot.runtime import open_services
 from bot.settings import Settings
 from bot.terminal_input import (
@@ -73,6 +73,7 @@ class TerminalPort:
         text: str,
         *,
         actions: Sequence[Action] = (),
+        language: Language = "en",
         ping_user: int | None = None,
         nonce: str | None = None,
     ) -> str:
@@ -84,7 +85,13 @@ class TerminalPort:
         return message_id
 
     async def edit(
-        self, conversation: str, message_id: str, text: str, *, actions: Sequence[Action] = ()
+        self,
+        conversation: str,
+        message_id: str,
+        text: str,
+        *,
+        actions: Sequence[Action] = (),
+        language: Language = "en",
     ) -> None:
         if self._mine(conversation):
             self._print_new_lines(message_id, text)
@@ -214,13 +221,12 @@ async def run_chat(
             record = await engine.ensure_conversation(key, owner_id=None)
         except NemoError as exc:
             port.say(await engine.explain(exc, wording))
-            if isinstance(exc, ServiceUnavailable) and not offline:
+            if recovery_for(exc) is Recovery.LATER and not offline:  # unreachable
                 port.say(words.cannot_reach(api_url))
             return 1
-        wording = Wording(record.language)
         words = TerminalWords(record.language)
         port.say(words.ready())
-        session = _Session(engine, port, key, wording, words)
+        session = _Session(engine, port, key, words)
         try:
             while (line := await lines.read_line()) is not None:
                 if not await session.dispatch(line):
@@ -250,12 +256,11 @@ class _Session:
     """Carries out the user's lines: a /command of the terminal's, or text for the engine."""
 
     def __init__(
-        self, engine: Engine, port: TerminalPort, key: str, wording: Wording, words: TerminalWords
+        self, engine: Engine, port: TerminalPort, key: str, words: TerminalWords
     ) -> None:
         self._engine = engine
         self._port = port
         self._key = key
-        self._wording = wording
         self._words = words
         self._reset_asked = False
 

@@ -107,6 +107,7 @@ class DiscordPort:
         text: str,
         *,
         actions: Sequence[Action] = (),
+        language: Language = "en",
         ping_user: int | None = None,
         nonce: str | None = None,
     ) -> str:
@@ -115,7 +116,7 @@ class DiscordPort:
         if ping_user is not None and f"<@{ping_user}>" not in text:
             text = f"<@{ping_user}> {text}"
         pages = split_message(text, self.max_message_chars) or ["…"]
-        view = await self._view(conversation, channel_id, actions)
+        view = action_view(actions, channel_id, language)
         message_id = ""
         for index, page in enumerate(pages):
             last = index == len(pages) - 1
@@ -128,12 +129,18 @@ class DiscordPort:
         return message_id
 
     async def edit(
-        self, conversation: str, message_id: str, text: str, *, actions: Sequence[Action] = ()
+        self,
+        conversation: str,
+        message_id: str,
+        text: str,
+        *,
+        actions: Sequence[Action] = (),
+        language: Language = "en",
     ) -> None:
         channel_id = channel_id_of(conversation)
         channel = await self._channel(channel_id)
         content = clip(text or "…", self.max_message_chars)
-        view = await self._view(conversation, channel_id, actions)
+        view = action_view(actions, channel_id, language)
         target = self._partial_message(channel, int(message_id))
         try:
             await self._write(
@@ -224,17 +231,6 @@ class DiscordPort:
         if isinstance(fetched, discord.DMChannel):
             self._fetched[channel_id] = fetched  # DMs never archive; threads are re-read
         return fetched
-
-    async def _view(
-        self, conversation: str, channel_id: int, actions: Sequence[Action]
-    ) -> discord.ui.View | None:
-        if not actions:
-            return None
-        language: Language = "en"
-        engine = getattr(self.bot, "engine", None)
-        if engine is not None:
-            language = (await engine.wording_for(conversation)).language
-        return action_view(actions, channel_id, language)
 
     @staticmethod
     def _partial_message(

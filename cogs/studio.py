@@ -23,10 +23,10 @@ from discord import app_commands
 from discord.app_commands import locale_str
 from discord.ext import commands
 
+from bot.core import CHUNK_BYTES
 from bot.core.port import Attachment, AttachmentUnavailable, IncomingMessage
 from bot.core.records import Language
 from bot.core.wording import Wording
-from bot.nemo.multipart import CHUNK_BYTES
 from cogs.access import (
     IN_THREAD_PERMISSIONS,
     THREAD_PERMISSIONS,
@@ -110,7 +110,6 @@ def incoming_attachment(
         filename=item.filename,
         size_bytes=item.size,
         open=chunks,
-        url=item.url,
         content_type=item.content_type,
     )
 

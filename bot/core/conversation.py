@@ -18,7 +18,13 @@ from bot.core.gui_phrases import GuiTranslator
 from bot.core.live import LiveReply, live_status
 from bot.core.pacing import StallTimer
 from bot.core.port import Action, ChatPort
-from bot.core.recovery import Recovery, chat_actions_after, recovery_for
+from bot.core.recovery import (
+    Attempts,
+    Recovery,
+    chat_actions_after,
+    recovery_for,
+    wait_seconds,
+)
 from bot.core.store import fingerprint_state
 from bot.core.timings import Timings
 from bot.core.wording import Doing, Explain, Wording
@@ -26,7 +32,6 @@ from bot.nemo.client import NemoClient
 from bot.nemo.draft import timeline_summary
 from bot.nemo.errors import (
     NemoError,
-    RateLimited,
     SessionNotFound,
     StreamDropped,
     UnexpectedResponse,
@@ -91,7 +96,7 @@ class TurnRunner:
         Errors that end the turn are shown in `reply` and returned in the outcome.
         """
         outcome = TurnOutcome()
-        tried: set[Recovery] = set()
+        attempts = Attempts()
         while True:
             try:
                 await self._stream(session_id, text, wording, reply, outcome)
@@ -101,13 +106,12 @@ class TurnRunner:
                 outcome.error = exc
                 break
             except NemoError as exc:
-                step = recovery_for(exc)
+                step = attempts.next(exc)
                 # Each recovery once, and only before anything of the turn arrived.
-                if step in tried or outcome.text or outcome.tools:
+                if outcome.text or outcome.tools:
                     return await self._fail(reply, wording, outcome, exc)
                 if step is Recovery.WAIT:
-                    assert isinstance(exc, RateLimited)
-                    wait = self._timings.rate_limit_wait(exc.retry_after)
+                    wait = wait_seconds(exc, self._timings)
                     await reply.show_now(wording.rate_limited_retrying(wait))
                     await asyncio.sleep(wait)
                 elif step is Recovery.NEW_SESSION:
@@ -117,7 +121,6 @@ class TurnRunner:
                     await self._port.send(conversation, lost)
                 else:
                     return await self._fail(reply, wording, outcome, exc)
-                tried.add(step)
 
         if outcome.error is not None:  # the stream broke, or reported an unknown error
             notice = await self._explain(StreamDropped(), wording, Doing.CHAT)

@@ -25,7 +25,7 @@ from bot.core.port import (
     IncomingMessage,
 )
 from bot.core.records import Language, TurnStatus
-from bot.core.recovery import Recovery, recovery_for
+from bot.core.recovery import Attempts, Recovery, recovery_for, wait_seconds
 from bot.core.renders import RenderManager
 from bot.core.store import Conversation, Store, Turn, fingerprint_state
 from bot.core.timings import Timings
@@ -39,12 +39,11 @@ from bot.nemo.draft import Draft, timeline_summary
 from bot.nemo.errors import (
     InsufficientCredits,
     NemoError,
-    RateLimited,
     RequestNotSent,
     TokenInvalid,
     TokenRefused,
 )
-from bot.nemo.models import SessionState
+from bot.nemo.models import SessionState, UploadedFile
 
 log = logging.getLogger(__name__)
 
@@ -219,20 +218,19 @@ class Engine:
         record = await self._store.get_conversation(conversation)
         assert record is not None
         session_id = record.session_id
-        tried: set[Recovery] = set()
+        attempts = Attempts()
         while True:
             try:
                 return await call(session_id)
             except NemoError as exc:
-                step = recovery_for(exc)
-                if step in tried or step not in (Recovery.WAIT, Recovery.NEW_SESSION):
-                    raise
-                tried.add(step)
-                if isinstance(exc, RateLimited):
-                    await asyncio.sleep(self._timings.rate_limit_wait(exc.retry_after))
-                else:
+                step = attempts.next(exc)
+                if step is Recovery.WAIT:
+                    await asyncio.sleep(wait_seconds(exc, self._timings))
+                elif step is Recovery.NEW_SESSION:
                     session_id = await self._replace_session(conversation, record.language)
                     await self._port.send(conversation, await self.explain(exc, wording))
+                else:
+                    raise
 
     async def _replace_session(self, conversation: str, language: Language) -> str:
         """NemoVideo lost the session: bind a new one to the same conversation."""
@@ -355,7 +353,16 @@ class Engine:
             state = await self._with_session(conversation, wording, self._client.fetch_state)
         except NemoError as exc:
             return StatusReply(await self.explain(exc, wording, Doing.CHAT))
-        return StatusReply(wording.status(timeline_summary(state.draft)), state.draft)
+        text = wording.status(timeline_summary(state.draft))
+        if files := await self._session_files(conversation):
+            text += "\n" + wording.status_files(files)
+        return StatusReply(text, state.draft)
+
+    async def _session_files(self, conversation: str) -> list[str]:
+        """The names of the files uploaded into the conversation's current session."""
+        record = await self._store.get_conversation(conversation)
+        uploads = await self._store.list_uploads(conversation)
+        return [u.filename for u in uploads if record and u.session_id == record.session_id]
 
     async def export(self, conversation: str, requester_id: int | None) -> None:
         """Render the conversation's timeline; one render at a time, never mid-turn."""
@@ -478,18 +485,18 @@ class Engine:
         self, conversation: str, staged: Sequence[StagedFile], wording: Wording
     ) -> bool:
         """Upload the files read from the platform; True when at least one went through."""
+        async def upload(session: str) -> tuple[str, list[UploadedFile]]:
+            return session, await self._client.upload_files(session, [f.source() for f in staged])
+
         try:
-            files = await self._with_session(
-                conversation,
-                wording,
-                lambda session: self._client.upload_files(session, [f.source() for f in staged]),
-            )
+            session_id, files = await self._with_session(conversation, wording, upload)
         except NemoError as exc:
             await self._port.send(conversation, await self.explain(exc, wording, Doing.UPLOAD))
             return False
         for item in files:
             await self._store.add_upload(
                 conversation,
+                session_id=session_id,
                 filename=item.filename,
                 size_bytes=next((f.size_bytes for f in staged if f.filename == item.filename), 0),
                 file_type=item.file_type,
@@ -502,7 +509,10 @@ class Engine:
         record = await self._store.get_conversation(conversation)
         assert record is not None
         reply = LiveReply(
-            self._port, conversation, interval_seconds=self._timings.edit_interval_seconds
+            self._port,
+            conversation,
+            language=wording.language,
+            interval_seconds=self._timings.edit_interval_seconds,
         )
         status_id = await reply.start(live_status(self._port, wording.thinking(), time.time()))
 
@@ -582,6 +592,7 @@ class Engine:
             self._port,
             turn.conversation,
             message_id=turn.status_message_id,
+            language=wording.language,
             interval_seconds=self._timings.edit_interval_seconds,
         )
         try:

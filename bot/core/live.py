@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 from bot.core.pacing import MIN_PAGE_CHARS, ReplyPacer, split_message
 from bot.core.port import Action, ChatPort, MessageGone
+from bot.core.records import Language
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +47,13 @@ class LiveReply:
         conversation: str,
         *,
         message_id: str | None = None,
+        language: Language = "en",
         interval_seconds: float = EDIT_INTERVAL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._port = port
         self._conversation = conversation
+        self._language = language
         self._clock = clock
         self._pacer = ReplyPacer(interval_seconds, port.max_message_chars, clock)
         self._ids: list[str] = [message_id] if message_id else []
@@ -62,10 +65,6 @@ class LiveReply:
         self._flusher: asyncio.Task[None] | None = None
         self._pushes: set[asyncio.Task[None]] = set()  # kept alive until they end
         self._edit_failed = False
-
-    @property
-    def message_ids(self) -> Sequence[str]:
-        return tuple(self._ids)
 
     async def start(self, text: str) -> str:
         """Post the first message at once (the user sees a reply immediately)."""
@@ -167,6 +166,7 @@ class LiveReply:
             self._ids, self._shown = [], []
             self._created_at = self._clock()
         pages = self._fill(pages)
+        conversation, language = self._conversation, self._language
         for index, page in enumerate(pages):
             page_actions = actions if index == len(pages) - 1 else ()
             if index < len(self._ids):
@@ -174,15 +174,18 @@ class LiveReply:
                     continue
                 try:
                     await self._port.edit(
-                        self._conversation, self._ids[index], page, actions=page_actions
+                        conversation, self._ids[index], page,
+                        actions=page_actions, language=language,
                     )
                 except MessageGone:
                     self._ids[index] = await self._port.send(
-                        self._conversation, page, actions=page_actions
+                        conversation, page, actions=page_actions, language=language
                     )
             else:
                 self._ids.append(
-                    await self._port.send(self._conversation, page, actions=page_actions)
+                    await self._port.send(
+                        conversation, page, actions=page_actions, language=language
+                    )
                 )
             if index < len(self._shown):
                 self._shown[index] = page

@@ -284,10 +284,6 @@ class ReplyPacer:
         self._last_push: float | None = None
 
     @property
-    def latest(self) -> str:
-        return self._latest
-
-    @property
     def pending(self) -> bool:
         """True when the newest content has not been pushed yet."""
         return self._latest != self._pushed

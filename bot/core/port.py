@@ -14,6 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from bot.core.records import Language
+
 
 class Action(StrEnum):
     """Buttons the engine may put under a message; the edge decides how they look."""
@@ -50,14 +52,12 @@ class AttachmentUnavailable(Exception):
 class Attachment:
     """A file a user attached. `size_bytes` is what the platform declared, checked first.
 
-    `open` streams the bytes (only called once the checks pass); `url` is set when the
-    platform offers a direct link NemoVideo could fetch itself.
+    `open` streams the bytes (only called once the checks pass).
     """
 
     filename: str
     size_bytes: int
     open: Callable[[], AsyncIterator[bytes]]
-    url: str | None = None
     content_type: str | None = None
 
 
@@ -83,10 +83,12 @@ class ChatPort(Protocol):
         text: str,
         *,
         actions: Sequence[Action] = (),
+        language: Language = "en",
         ping_user: int | None = None,
         nonce: str | None = None,
     ) -> str:
         """Post a message; returns its id. Only `ping_user` (if any) may be notified.
+        `language` is the conversation's, for the labels of the `actions`' buttons.
 
         With a `nonce`, posting the same nonce again (within a few minutes on Discord)
         does not post a second message: the first one's id is returned.
@@ -94,9 +96,16 @@ class ChatPort(Protocol):
         ...
 
     async def edit(
-        self, conversation: str, message_id: str, text: str, *, actions: Sequence[Action] = ()
+        self,
+        conversation: str,
+        message_id: str,
+        text: str,
+        *,
+        actions: Sequence[Action] = (),
+        language: Language = "en",
     ) -> None:
-        """Replace a message's text; raises MessageGone when it cannot be edited."""
+        """Replace a message's text (`actions`, `language` as for `send`); raises
+        MessageGone when it cannot be edited."""
         ...
 
     async def send_file(

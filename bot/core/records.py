@@ -78,11 +78,6 @@ class RenderState(StrEnum):
     REPLACED = "replaced"
     GAVE_UP = "gave_up"
 
-    @property
-    def in_flight(self) -> bool:
-        """Still owed to the thread: resumed after a restart."""
-        return self in IN_FLIGHT
-
 
 #: The states a restart resumes (see `RenderState`).
 IN_FLIGHT = frozenset(

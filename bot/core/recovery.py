@@ -1,7 +1,9 @@
 """What to do when NemoVideo fails: one rule per kind of failure, for every caller.
 
 The turn runner, the state reads, a turn resumed after a restart and the render watcher
-all ask `recovery_for(error)` and act on the answer; none of them keeps its own table.
+all ask `recovery_for(error)` (or, to try each recovery at most once per call,
+`Attempts.next(error)`) and act on the answer; none of them keeps its own table. How long
+WAIT waits is `wait_seconds`.
 
     error                                  Recovery
     SessionNotFound (1002)                 NEW_SESSION  bind a new session, say so once;
@@ -10,6 +12,10 @@ all ask `recovery_for(error)` and act on the answer; none of them keeps its own 
     ServiceUnavailable, ServiceTimeout     LATER        a read is tried again later (quietly);
                                                         a turn or a command ends, explained
     anything else                          STOP         explain it and stop
+
+A render's submission can be tried again (it carries its own id, so it renders once):
+LATER sends it once more. A render's status check is a read: it is made again, after
+WAIT's wait for a 429, until it has failed many times in a row.
 
 `chat_actions_after(error)` is the other half of the rule: what may be offered under a chat
 turn that ended with `error`. A message is re-sent only when it provably never reached
@@ -22,6 +28,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.core.port import Action
+from bot.core.timings import Timings
 from bot.nemo.errors import (
     InsufficientCredits,
     NemoError,
@@ -31,7 +38,7 @@ from bot.nemo.errors import (
     SessionNotFound,
 )
 
-__all__ = ["Recovery", "chat_actions_after", "recovery_for"]
+__all__ = ["Attempts", "Recovery", "chat_actions_after", "recovery_for", "wait_seconds"]
 
 
 class Recovery(StrEnum):
@@ -50,6 +57,30 @@ def recovery_for(error: NemoError) -> Recovery:
     if isinstance(error, ServiceUnavailable):
         return Recovery.LATER
     return Recovery.STOP
+
+
+def wait_seconds(error: NemoError, timings: Timings) -> float:
+    """How long WAIT waits before trying again: Retry-After, bounded; 0 for other errors."""
+    if isinstance(error, RateLimited):
+        wait = max(error.retry_after, timings.rate_limit_retry_seconds)
+        return min(wait, timings.rate_limit_max_wait_seconds)
+    return 0.0
+
+
+class Attempts:
+    """The recoveries one call has used: each is tried at most once, and STOP after that."""
+
+    __slots__ = ("_tried",)
+
+    def __init__(self) -> None:
+        self._tried: set[Recovery] = set()
+
+    def next(self, error: NemoError) -> Recovery:
+        step = recovery_for(error)
+        if step in self._tried:
+            return Recovery.STOP
+        self._tried.add(step)
+        return step
 
 
 def chat_actions_after(error: NemoError | None) -> tuple[Action, ...]:

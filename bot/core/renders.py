@@ -28,7 +28,8 @@ from pathlib import Path
 
 from bot.core.live import live_status
 from bot.core.port import MAX_NONCE_CHARS, Action, ChatPort, MessageGone
-from bot.core.records import RenderEnd, RenderState
+from bot.core.records import Language, RenderEnd, RenderState
+from bot.core.recovery import Attempts, Recovery, wait_seconds
 from bot.core.store import Render, Store
 from bot.core.timings import Timings
 from bot.core.wording import Explain, Wording
@@ -39,10 +40,8 @@ from bot.nemo.errors import (
     ExportBlocked,
     InsufficientCredits,
     NemoError,
-    RateLimited,
     RenderFailed,
     ServiceTimeout,
-    ServiceUnavailable,
     TokenRefused,
 )
 from bot.nemo.models import RenderJob, RenderStatus
@@ -85,7 +84,6 @@ class RenderManager:
         *,
         wording_for: WordingFor,
         explain: Explain,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
         self._store = store
@@ -93,7 +91,6 @@ class RenderManager:
         self._timings = timings
         self._wording_for = wording_for
         self._explain = explain
-        self._clock = clock
         self._watchers: dict[str, asyncio.Task[None]] = {}
         #: Renders this process could not deliver (the terminal's exit code says so).
         self.undelivered: set[str] = set()
@@ -193,7 +190,8 @@ class RenderManager:
         one new id, as the brief says. Anything else is explained, and None returned.
         """
         render_id = render.render_id
-        waited = resent = renewed = False
+        attempts = Attempts()
+        resent = renewed = False
         while True:
             try:
                 await self._client.submit_render(render_id, session_id, draft)
@@ -204,18 +202,6 @@ class RenderManager:
                     "render %s: submit timed out; watching it in case it arrived", render_id
                 )
                 return render_id
-            except RateLimited as exc:
-                if waited:
-                    await self._refuse(render, render_id, wording, exc)
-                    return None
-                waited = True
-                await asyncio.sleep(self._timings.rate_limit_wait(exc.retry_after))
-            except ServiceUnavailable as exc:
-                if resent:
-                    await self._refuse(render, render_id, wording, exc)
-                    return None
-                resent = True
-                await asyncio.sleep(self._timings.render_first_poll_seconds)
             except RenderFailed as exc:
                 if resent and _is_duplicate(exc):
                     return render_id  # the attempt that seemed lost did get through
@@ -225,9 +211,16 @@ class RenderManager:
                 renewed = True
                 log.warning("render %s refused (%r); once more with a new id", render_id, exc)
                 render_id = await self._renew_id(render, render_id)
-            except NemoError as exc:  # no credits, plan cannot export, …: no retry helps
-                await self._refuse(render, render_id, wording, exc)
-                return None
+            except NemoError as exc:
+                step = attempts.next(exc)
+                if step is Recovery.WAIT:
+                    await asyncio.sleep(wait_seconds(exc, self._timings))
+                elif step is Recovery.LATER:  # the same id: sent twice, it renders once
+                    resent = True
+                    await asyncio.sleep(self._timings.render_first_poll_seconds)
+                else:  # no credits, plan cannot export, …: no retry helps
+                    await self._refuse(render, render_id, wording, exc)
+                    return None
 
     async def _renew_id(self, render: Render, old_id: str) -> str:
         await self._store.end_render(old_id, RenderState.REPLACED, "replaced")
@@ -249,7 +242,8 @@ class RenderManager:
         # Retrying cannot change a plan or add credits; it can help with anything else.
         hopeless = isinstance(error, ExportBlocked | InsufficientCredits)
         retry = () if hopeless else (Action.RETRY_EXPORT,)
-        await self._show(render, render_id, await self._explain(error, wording), retry)
+        explained = await self._explain(error, wording)
+        await self._show(render, render_id, explained, retry, wording.language)
 
     # ----- watching ------------------------------------------------------------------
 
@@ -273,7 +267,7 @@ class RenderManager:
         if render is None:
             return
         wording = await self._wording_for(render.conversation)
-        started = self._clock()
+        started = time.monotonic()
         delay = self._timings.render_first_poll_seconds
         shown_progress = render.progress
         errors_in_row = 0
@@ -299,8 +293,7 @@ class RenderManager:
             except NemoError as exc:
                 errors_in_row += 1
                 log.warning("render %s: check %d failed: %r", render_id, errors_in_row, exc)
-                if isinstance(exc, RateLimited):
-                    delay = max(delay, self._timings.rate_limit_wait(exc.retry_after))
+                delay = max(delay, wait_seconds(exc, self._timings))
                 if errors_in_row >= MAX_POLL_ERRORS_IN_A_ROW:
                     message = wording.render_unreachable()
                     if isinstance(exc, TokenRefused):  # not unreachable: say what it is
@@ -330,7 +323,7 @@ class RenderManager:
                 render = await self._show(
                     render, render_id, live_status(self._port, progress, since)
                 )
-            if self._clock() - started > self._timings.render_give_up_seconds:
+            if time.monotonic() - started > self._timings.render_give_up_seconds:
                 await self._fail(render, wording, wording.render_gave_up(), RenderState.GAVE_UP)
                 return
 
@@ -399,6 +392,7 @@ class RenderManager:
             render.conversation,
             wording.render_undelivered(job.output_url),
             actions=(Action.RETRY_EXPORT,),
+            language=wording.language,
             ping_user=render.requester_id,
             nonce=post_nonce(render_id, f"undelivered-{render.attempts}"),
         )
@@ -408,7 +402,7 @@ class RenderManager:
     async def _progress_done(self, render: Render, wording: Wording) -> None:
         """Cosmetic: the progress message stops counting."""
         try:
-            await self._show(render, render.render_id, wording.render_progress(100))
+            await self._show(render, render.render_id, wording.render_finished())
         except Exception:
             log.warning("render %s: could not update its progress message", render.render_id)
 
@@ -458,21 +452,33 @@ class RenderManager:
             render.conversation,
             message,
             actions=(Action.RETRY_EXPORT,),
+            language=wording.language,
             ping_user=render.requester_id,
             nonce=post_nonce(render.render_id, outcome.value),
         )
 
     async def _show(
-        self, render: Render, render_id: str, text: str, actions: tuple[Action, ...] = ()
+        self,
+        render: Render,
+        render_id: str,
+        text: str,
+        actions: tuple[Action, ...] = (),
+        language: Language = "en",
     ) -> Render:
-        """Edit the render's message; a deleted one is replaced and the new id kept."""
+        """Edit the render's message (`language` labels the `actions`); a deleted one is
+        replaced and the new id kept."""
         if render.message_id is not None:
             try:
-                await self._port.edit(render.conversation, render.message_id, text, actions=actions)
+                await self._port.edit(
+                    render.conversation, render.message_id, text,
+                    actions=actions, language=language,
+                )
                 return render
             except MessageGone:
                 pass
-        message_id = await self._port.send(render.conversation, text, actions=actions)
+        message_id = await self._port.send(
+            render.conversation, text, actions=actions, language=language
+        )
         updated = await self._store.update_render(render_id, message_id=message_id)
         return updated or render
 

@@ -422,9 +422,11 @@ class Wording(Words):
 
     def render_progress(self, percent: int) -> str:
         value = min(100, max(0, int(percent)))
-        if value >= 100:
-            return self._("🎞️ Render finished.")
         return self._("🎞️ Rendering… {value}%", value=value)
+
+    def render_finished(self) -> str:
+        """The progress message once the video is posted."""
+        return self._("🎞️ Render finished.")
 
     def render_done_file(self, url: str | None = None) -> str:
         """Goes with the MP4 attached; `url` is the download link, shown when known."""
@@ -569,3 +571,9 @@ class Wording(Words):
             "🆕 Started a fresh session — the previous timeline is gone. Describe your next "
             "video.",
         )
+
+    # ----- status: the session's files --------------------------------------------------------
+
+    def status_files(self, names: Sequence[str]) -> str:
+        """Under /status: the files uploaded into the session, in upload order."""
+        return self._("📎 Files: {files}", files=self._listed(names))

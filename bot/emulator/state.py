@@ -297,12 +297,6 @@ class EmulatorState:
             self.tokens[value] = token
         return token
 
-    def expire_token(self, value: str) -> None:
-        """Make an anonymous token expired now (registered tokens never expire)."""
-        token = self.tokens.get(value)
-        if token is not None and token.expires_at is not None:
-            token.expires_at = min(token.expires_at, self.clock())
-
     # -- sessions --------------------------------------------------------------------
 
     def create_session(self, user: User, task_name: str, language: str) -> Session:

@@ -275,25 +275,12 @@ class NemoClient:
         )
         body = await self._call(
             "POST",
-            self._upload_path(session_id),
+            f"/api/upload-video/{APP_NAME}/me/{_segment(session_id)}",
             body=MultipartBody(parts),
             replayable=replayable,
             http_timeout=_UPLOAD_TIMEOUT,
         )
         return parse_uploaded_files(body)
-
-    async def upload_urls(self, session_id: str, urls: Sequence[str]) -> list[UploadedFile]:
-        body = await self._call(
-            "POST",
-            self._upload_path(session_id),
-            json_body={"urls": list(urls), "source_type": "url"},
-            http_timeout=_UPLOAD_TIMEOUT,
-        )
-        return parse_uploaded_files(body)
-
-    @staticmethod
-    def _upload_path(session_id: str) -> str:
-        return f"/api/upload-video/{APP_NAME}/me/{_segment(session_id)}"
 
     @staticmethod
     async def _file_part(source: UploadSource) -> FilePart:

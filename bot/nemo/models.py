@@ -70,10 +70,6 @@ class RenderStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
 
-    @property
-    def finished(self) -> bool:
-        return self in (RenderStatus.COMPLETED, RenderStatus.FAILED)
-
 
 @dataclass(frozen=True, slots=True)
 class RenderJob:

@@ -59,6 +59,7 @@ def _sentences(wording: Wording) -> dict[str, str]:
         "attachment_unavailable": ("clip.mp4",),
         "upload_empty": ("blank.png",),
         "uploaded": (["a.mp4", "b.png"],),
+        "status_files": (["a.mp4", "b.png"],),
         "render_progress": (40,),
         "render_done_link": ("https://cdn.example/x.mp4",),
         "render_done_preview": ("https://cdn.example/x.mp4",),
@@ -218,14 +219,12 @@ def test_nothing_to_export_gives_an_example() -> None:
     )
 
 
-@pytest.mark.parametrize(("percent", "shown"), [(0, "0%"), (45, "45%"), (-5, "0%"), (99, "99%")])
+@pytest.mark.parametrize(
+    ("percent", "shown"), [(0, "0%"), (45, "45%"), (-5, "0%"), (99, "99%"), (100, "100%"),
+                           (150, "100%")],
+)
 def test_render_progress_shows_a_percentage(percent: int, shown: str) -> None:
-    assert EN.render_progress(percent).endswith(shown)
-
-
-def test_render_progress_at_100_says_finished() -> None:
-    assert "finished" in EN.render_progress(100)
-    assert EN.render_progress(150) == EN.render_progress(100)
+    assert EN.render_progress(percent).endswith(shown), "a percentage, never 'finished'"
 
 
 def test_render_done_sentences_carry_the_link() -> None:

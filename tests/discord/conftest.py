@@ -273,7 +273,7 @@ async def studio(tmp_path: Path, emulator: RunningEmulator) -> AsyncIterator[Wor
             async def shut_down() -> None:
                 await env.shutdown()
                 if env.check_errors:
-                    env._raise_errors_since(env._errors_acknowledged)  # as simcord's fixture
+                    env.raise_errors()  # as simcord's fixture (no test acknowledges any)
 
             stack.push_async_callback(shut_down)
             guild = env.create_guild("Studio Guild")

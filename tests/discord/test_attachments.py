@@ -54,6 +54,23 @@ async def test_an_attachment_in_the_thread_is_uploaded_to_nemovideo(
     assert "Uploaded logo.png" in world.bot_messages(thread)[-1].content
 
 
+async def test_status_lists_the_files_uploaded_into_the_session(studio: WorldFactory) -> None:
+    world = await studio()
+    thread = await start_video(world, SUNSET)
+    await world.alice.send(thread, "", attachments=[("logo.png", PNG), ("intro.png", PNG)])
+
+    listed = await world.alice.slash(thread, "status")
+    reset = await world.alice.slash(thread, "reset")
+    assert reset.response is not None
+    await world.alice.click(reset.response, label="Start over")
+    await world.idle()
+    fresh = await world.alice.slash(thread, "status")
+
+    assert listed.response is not None and fresh.response is not None
+    assert "📎 Files: logo.png and intro.png" in listed.response.content
+    assert "📎" not in fresh.response.content, "only the current session's files"
+
+
 async def test_an_attachment_with_words_is_uploaded_then_used_in_a_turn(
     studio: WorldFactory,
 ) -> None:

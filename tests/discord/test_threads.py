@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.discord.conftest import WorldFactory, start_video
+from tests.discord.conftest import WorldFactory, button_labels, start_video
 
 SUNSET = "a 15-second clip of a sunset over a mountain lake with music"
 
@@ -90,3 +90,5 @@ async def test_a_dm_in_chinese_gets_a_chinese_session(studio: WorldFactory) -> N
     key = f"discord:{world.alice_user.dm_channel.id}"
     conversation = await world.bot.store.get_conversation(key)
     assert conversation is not None and conversation.language == "zh"
+    reply = world.bot_messages(world.alice_user.dm_channel)[-1]
+    assert button_labels(reply) == ["导出 MP4", "时间线"], "in the session's language"

@@ -65,8 +65,6 @@ async def emulator(emulator_config: EmulatorConfig) -> AsyncIterator[RunningEmul
         yield running
 
 
-RigFactory = Callable[..., Any]
-
 
 @pytest.fixture
 def make_rig(emulator: RunningEmulator, database_url: str) -> Callable[..., Any]:

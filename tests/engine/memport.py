@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.port import Action, MessageGone
+from bot.core.records import Language
 
 
 @dataclass
@@ -53,6 +54,7 @@ class MemoryPort:
         text: str,
         *,
         actions: Sequence[Action] = (),
+        language: Language = "en",
         ping_user: int | None = None,
         nonce: str | None = None,
     ) -> str:
@@ -68,7 +70,13 @@ class MemoryPort:
         return shown.id
 
     async def edit(
-        self, conversation: str, message_id: str, text: str, *, actions: Sequence[Action] = ()
+        self,
+        conversation: str,
+        message_id: str,
+        text: str,
+        *,
+        actions: Sequence[Action] = (),
+        language: Language = "en",
     ) -> None:
         assert len(text) <= self.max_message_chars, "edit over the platform limit"
         if self.broken_edits:

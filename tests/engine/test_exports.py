@@ -43,7 +43,7 @@ async def test_progress_is_shown_while_the_render_runs(make_rig: Any) -> None:
         await generated(rig)
         await say(rig, "导出")
         await rig.engine.drain()
-        started = rig.port.find(EN.render_progress(100))
+        started = rig.port.find(EN.render_finished())
         assert started is not None
         assert started.versions[0].startswith(EN.render_started())
         assert len(started.versions) >= 2

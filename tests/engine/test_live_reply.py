@@ -9,7 +9,7 @@ the new message's id, and the page was posted a second time.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -35,16 +35,13 @@ class HeldPort(MemoryPort):
         self.held = asyncio.Event()
         self.release = asyncio.Event()
 
-    async def send(self, conversation: str, text: str, *, actions: Sequence[Action] = (),
-                   ping_user: int | None = None) -> str:
-        message_id = await super().send(conversation, text, actions=actions,
-                                        ping_user=ping_user)
+    async def send(self, conversation: str, text: str, **options: Any) -> str:
+        message_id = await super().send(conversation, text, **options)
         await self._answer()
         return message_id
 
-    async def edit(self, conversation: str, message_id: str, text: str, *,
-                   actions: Sequence[Action] = ()) -> None:
-        await super().edit(conversation, message_id, text, actions=actions)
+    async def edit(self, conversation: str, message_id: str, text: str, **options: Any) -> None:
+        await super().edit(conversation, message_id, text, **options)
         await self._answer()
 
     async def _answer(self) -> None:

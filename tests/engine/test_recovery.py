@@ -7,8 +7,9 @@ import logging
 import pytest
 
 from bot.core.port import Action, IncomingMessage
-from bot.core.recovery import Recovery, chat_actions_after, recovery_for
+from bot.core.recovery import Attempts, Recovery, chat_actions_after, recovery_for, wait_seconds
 from bot.core.store import fingerprint_state
+from bot.core.timings import Timings
 from bot.core.wording import Wording
 from bot.nemo.errors import (
     ExportBlocked,
@@ -27,6 +28,7 @@ from tests.engine.conftest import KEY, registered_token
 from tests.engine.memport import MemoryPort
 
 EN = Wording("en")
+TIMINGS = Timings()
 
 
 @pytest.mark.parametrize(
@@ -49,6 +51,16 @@ def test_the_recovery_table(
 ) -> None:
     assert recovery_for(error) is recovery
     assert chat_actions_after(error) == actions
+    attempts = Attempts()
+    assert attempts.next(error) is recovery
+    assert attempts.next(error) is Recovery.STOP, "each recovery at most once per call"
+    waits = wait_seconds(error, TIMINGS)
+    assert waits == (TIMINGS.rate_limit_retry_seconds if recovery is Recovery.WAIT else 0)
+
+
+@pytest.mark.parametrize(("asked", "waited"), [(0, 30), (5, 30), (90, 90), (10_000, 300)])
+def test_a_rate_limit_waits_retry_after_within_bounds(asked: float, waited: float) -> None:
+    assert wait_seconds(RateLimited(retry_after=asked), TIMINGS) == waited
 
 
 async def test_a_resumed_turn_whose_session_is_gone_binds_a_new_one_in_one_sentence(

@@ -138,11 +138,6 @@ class FakeDiscord:
         return self._channel_named("studio")
 
     @property
-    def other_channel_id(self) -> int:
-        """The `#general` text channel."""
-        return self._channel_named("general")
-
-    @property
     def alice(self) -> FakeUser:
         """A member with the "Video Makers" role; the default author and invoker."""
         return self.user("alice")

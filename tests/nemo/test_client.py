@@ -75,7 +75,7 @@ async def generated(client: NemoClient) -> tuple[Session, Draft]:
 async def finished(client: NemoClient, render_id: str) -> RenderJob:
     for _ in range(600):
         job = await client.fetch_render(render_id)
-        if job.status.finished:
+        if job.status in (RenderStatus.COMPLETED, RenderStatus.FAILED):
             return job
         await asyncio.sleep(0.02)
     raise AssertionError(f"render {render_id} never finished")
@@ -392,19 +392,6 @@ async def test_upload_keeps_non_ascii_filename(client: NemoClient, tmp_path: Pat
     assert [f.filename for f in files] == ["夕日 clip.mov"]
 
 
-async def test_upload_urls(client: NemoClient) -> None:
-    session = await client.create_session()
-
-    files = await client.upload_urls(
-        session.session_id, ["https://example.com/a/beach.mp4", "https://example.com/b.jpg"]
-    )
-
-    assert [(f.filename, f.file_type) for f in files] == [
-        ("beach.mp4", "video"),
-        ("b.jpg", "image"),
-    ]
-
-
 async def test_unsupported_extension_is_refused(client: NemoClient, tmp_path: Path) -> None:
     session = await client.create_session()
     path = write_file(tmp_path / "tool.exe", b"MZ" * 100)
@@ -471,10 +458,6 @@ async def _upload(client: NemoClient, session: Session, draft: Draft, tmp: Path)
     return await client.upload_files(session.session_id, [UploadSource("clip.mp4", path=path)])
 
 
-async def _upload_urls(client: NemoClient, session: Session, draft: Draft, tmp: Path) -> object:
-    return await client.upload_urls(session.session_id, ["https://example.com/v.mp4"])
-
-
 async def _state(client: NemoClient, session: Session, draft: Draft, tmp: Path) -> object:
     return await client.fetch_state(session.session_id)
 
@@ -522,7 +505,6 @@ ERROR_ROWS: list[tuple[str, Operation, type[NemoError], int]] = [
     ("session_missing", _upload, SessionNotFound, 1002),
     ("no_credits", _chat, InsufficientCredits, 2001),
     ("unsupported_file", _upload, UnsupportedFile, 4001),
-    ("unsupported_file", _upload_urls, UnsupportedFile, 4001),
     ("file_too_large", _upload, FileTooLarge, 4002),
     ("export_blocked", _render, ExportBlocked, 402),
     ("rate_limited", _credits, RateLimited, 429),
@@ -576,7 +558,7 @@ async def test_insufficient_credits_without_fault_when_balance_runs_out(
 # -- 1001: renew the token and retry once ----------------------------------------------------
 
 RETRIED: list[Operation] = [
-    _new_session, _credits, _state, _chat, _upload, _upload_urls, _render, _download, _cancel,
+    _new_session, _credits, _state, _chat, _upload, _render, _download, _cancel,
 ]
 
 
@@ -687,7 +669,6 @@ async def _every_endpoint(client: NemoClient, tmp_path: Path) -> set[str]:
     session, draft = await generated(client)
     await client.fetch_credits()
     await _upload(client, session, draft, tmp_path)
-    await client.upload_urls(session.session_id, ["https://example.com/v.mp4"])
     job = await client.submit_render("render_attr", session.session_id, draft)
     job = await finished(client, job.render_id)
     await client.download_render(job, tmp_path / "via-url.mp4")
@@ -809,7 +790,7 @@ async def test_render_progress_rises_while_processing(
 
     seen = []
     job = await client.fetch_render("render_slowish")
-    while not job.status.finished:
+    while job.status in (RenderStatus.PENDING, RenderStatus.PROCESSING):
         seen.append((job.status, job.progress))
         await asyncio.sleep(0.05)
         job = await client.fetch_render("render_slowish")
