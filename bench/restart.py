@@ -166,20 +166,22 @@ def first_write_with(fake: FakeDiscord, thread_id: int, text: str, after: float)
     return None
 
 
-async def open_threads(fake: FakeDiscord, count: int) -> list[int]:
-    """`count` session threads whose first reply offers Export MP4."""
+async def open_threads(fake: FakeDiscord, count: int, wait_seconds: float = 120) -> list[int]:
+    """`count` new session threads whose first reply offers Export MP4."""
     def opened() -> list[int]:
         found = fake.find_requests("POST", THREAD_FROM_MESSAGE, status=201)
         return [int(r.response["id"]) for r in found]
 
+    before = len(opened())
     for start in range(0, count, SETUP_BATCH):  # each /video must be answered within 3 s
         stop = min(count, start + SETUP_BATCH)
-        for n in range(start, stop):
+        for n in range(before + start, before + stop):
             await fake.invoke_slash("video", {"prompt": f"a 10-second sunset clip number {n}"})
-        await fake.wait_for(lambda stop=stop: len(opened()) >= stop, 120)
-    threads = opened()
+        await fake.wait_for(lambda stop=stop: len(opened()) >= before + stop, wait_seconds)
+    threads = opened()[before:]
     await fake.wait_for(lambda: all(
-        any(has_button(m, "Export MP4") for m in bot_messages(fake, t)) for t in threads), 120)
+        any(has_button(m, "Export MP4") for m in bot_messages(fake, t)) for t in threads),
+        wait_seconds)
     return threads
 
 
