@@ -6,7 +6,7 @@ the preview nemobot would post. Prints the preview's size as a fraction of the l
 the transcode time as a ratio of the clip's duration (below 1: faster than real time).
 
 Usage: python bench/preview_size.py [seconds] [limit_mb] | --quick
-(--quick: a 2-second clip over a 1 MiB limit, a smoke run for CI; nothing is asserted)
+(--quick: a 1-second clip over a 0.5 MiB limit, a smoke run for CI; nothing is asserted)
 """
 
 from __future__ import annotations
@@ -58,5 +58,5 @@ async def main(seconds: int, limit_mb: float) -> None:
 if __name__ == "__main__":
     args = sys.argv[1:]
     if args == ["--quick"]:
-        args = ["2", "1"]
+        args = ["1", "0.5"]
     asyncio.run(main(int(args[0]) if args else 30, float(args[1]) if len(args) > 1 else 10))

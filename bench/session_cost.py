@@ -14,7 +14,7 @@ timeline draft that offers Export MP4), then left idle. Printed:
   RSS above the idle figure at its peak, and CPU, per live turn. The CPU of a live turn is
   also given as a ratio of one turn alone, measured first in the same run.
 
-Written as JSON next to this script. `--quick` (4 and 8 conversations, 3 live turns) is a
+Written as JSON next to this script. `--quick` (2 and 4 conversations, 2 live turns) is a
 smoke run for CI; nothing about time or size is asserted.
 """
 
@@ -180,7 +180,7 @@ async def main() -> int:
     parser.add_argument("--json", type=Path, default=Path(__file__).with_suffix(".json"))
     args = parser.parse_args()
     if args.quick:
-        args.conversations, args.live, args.stream_seconds = "4,8", 3, 1.0
+        args.conversations, args.live, args.stream_seconds = "2,4", 2, 1.0
         global IDLE_WINDOW_SECONDS, QUIET_SECONDS
         IDLE_WINDOW_SECONDS, QUIET_SECONDS = 0.5, 1.0
     checkpoints = sorted(int(n) for n in args.conversations.split(","))
