@@ -5,10 +5,11 @@
 One `Store` on a real SQLite file (WAL, as the bot opens it), used the way the engine uses
 it: every conversation loops through a turn (start, finish) and an export's life (create
 the render, pending, processing with progress updates, completed, claim the delivery,
-record it), each step an awaited store call, all conversations at once. Printed: store
-operations per second, and the time of one write (p50 / p99 / most), under that load and
-for one conversation alone in the same run (the reference: the ratio says what sharing the
-file with the others costs each write).
+record it), each step an awaited store call, all conversations at once: as fast as the
+store answers (its capacity), then paced at one call per conversation per second (a busy
+bot's load, with room to spare). Printed: store operations per second, and the time of one
+write (p50 / p99 / most), under each load and for one conversation alone in the same run
+(the reference: the ratio says what sharing the file with the others costs each write).
 
 Written as JSON next to this script. `--quick` (20 conversations, 1 s) is a smoke run for CI;
 nothing about time is asserted.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import sys
 import tempfile
 import time
@@ -33,12 +35,16 @@ from bot.core.records import RenderState, TurnStatus  # noqa: E402
 from bot.core.store import Store  # noqa: E402
 
 PROGRESS_UPDATES = 3  # a render's progress changes a few times between polls
+#: The paced load: each conversation makes one store call a second, several times what a
+#: busy conversation needs (a turn, or a render poll every 3 s at the most).
+PACED_PAUSE_SECONDS = 1.0
 
 
 @dataclass
 class Load:
     conversations: int
     seconds: float
+    pause_s: float
     operations: int = 0
     operations_per_s: float = 0.0
     write_p50_ms: float = 0.0
@@ -47,10 +53,13 @@ class Load:
 
 
 async def conversation(store: Store, key: str, stop: float, writes: list[float],
-                       phase: str) -> int:
-    """One conversation's turns and renders until `stop`; returns its operation count."""
+                       phase: str, pause: float) -> int:
+    """One conversation's turns and renders until `stop`, `pause` seconds after each
+    operation (0: as fast as the store answers); returns its operation count."""
     done = 0
     cycle = 0
+    if pause:
+        await asyncio.sleep(random.uniform(0, pause))  # the conversations do not march
 
     async def timed(call: object) -> object:
         nonlocal done
@@ -58,6 +67,8 @@ async def conversation(store: Store, key: str, stop: float, writes: list[float],
         result = await call  # type: ignore[misc]
         writes.append(time.perf_counter() - started)
         done += 1
+        if pause:
+            await asyncio.sleep(pause)
         return result
 
     while time.monotonic() < stop:
@@ -77,12 +88,13 @@ async def conversation(store: Store, key: str, stop: float, writes: list[float],
     return done
 
 
-async def measure(store: Store, keys: list[str], seconds: float, phase: str) -> Load:
-    load = Load(len(keys), seconds)
+async def measure(store: Store, keys: list[str], seconds: float, phase: str,
+                  pause: float = 0.0) -> Load:
+    load = Load(len(keys), seconds, pause)
     writes: list[float] = []
     started = time.monotonic()
-    counts = await asyncio.gather(*(conversation(store, key, started + seconds, writes, phase)
-                                    for key in keys))
+    counts = await asyncio.gather(*(
+        conversation(store, key, started + seconds, writes, phase, pause) for key in keys))
     elapsed = time.monotonic() - started
     load.operations = sum(counts)
     load.operations_per_s = round(load.operations / elapsed)
@@ -92,7 +104,7 @@ async def measure(store: Store, keys: list[str], seconds: float, phase: str) -> 
     return load
 
 
-async def run(count: int, seconds: float) -> tuple[Load, Load]:
+async def run(count: int, seconds: float) -> tuple[Load, Load, Load]:
     with tempfile.TemporaryDirectory(prefix="b6-") as tmp:
         async with Store.open(Path(tmp) / "nemobot.sqlite3") as store:
             keys = [f"discord:{1000 + n}" for n in range(count)]
@@ -100,16 +112,18 @@ async def run(count: int, seconds: float) -> tuple[Load, Load]:
                 await store.save_conversation(key, session_id=f"session-{key}")
             alone = await measure(store, keys[:1], seconds / 2, "alone")
             shared = await measure(store, keys, seconds, "shared")
-    return alone, shared
+            paced = await measure(store, keys, seconds, "paced", pause=PACED_PAUSE_SECONDS)
+    return alone, shared, paced
 
 
-HEADER = ("| conversations at once | store operations / s | write p50 / p99 / most ms "
+HEADER = ("| conversations at once | pace | store operations / s | write p50 / p99 / most ms "
           "| p99 × one conversation alone |")
 
 
 def row(load: Load, alone: Load) -> str:
     ratio = load.write_p99_ms / alone.write_p99_ms if alone.write_p99_ms else float("nan")
-    return (f"| {load.conversations} | {load.operations_per_s} "
+    pace = f"1 call / {load.pause_s:g} s each" if load.pause_s else "as fast as answered"
+    return (f"| {load.conversations} | {pace} | {load.operations_per_s} "
             f"| {load.write_p50_ms} / {load.write_p99_ms} / {load.write_max_ms} "
             f"| {ratio:.1f} |")
 
@@ -123,14 +137,14 @@ async def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.conversations, args.seconds = 20, 1.0
-    alone, shared = await run(args.conversations, args.seconds)
+    alone, shared, paced = await run(args.conversations, args.seconds)
     print(HEADER)
     print("|" + " --- |" * (HEADER.count("|") - 1))
-    print(row(alone, alone))
-    print(row(shared, alone))
+    for load in (alone, shared, paced):
+        print(row(load, alone))
     if not args.quick:
-        args.json.write_text(json.dumps({"alone": asdict(alone), "shared": asdict(shared)},
-                                        indent=2) + "\n")
+        figures = {"alone": asdict(alone), "shared": asdict(shared), "paced": asdict(paced)}
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
         print(f"written to {args.json}")
     return 0
 
