@@ -111,7 +111,8 @@ async def live_turns(fake: FakeDiscord, pid: int, threads: list[int], tag: str
 
 async def run(checkpoints: list[int], live: int, stream_seconds: float) -> Result:
     result = Result()
-    config = EmulatorConfig(turn_scale=0.0, silent_edit_rate=0.0, seed=3)
+    config = EmulatorConfig(turn_scale=0.0, silent_edit_rate=0.0, seed=3,
+                            registered_credits=10**9)  # 1,000 generations
     with tempfile.TemporaryDirectory(prefix="b2-") as tmp:
         async with run_emulator(config) as emulator, run_fake_discord(
                 global_rate_limit=(50, 1.0), validate_openapi=False) as fake:
