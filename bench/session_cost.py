@@ -183,7 +183,7 @@ async def main() -> int:
     if args.quick:
         args.conversations, args.live, args.stream_seconds = "2,4", 2, 1.0
         global IDLE_WINDOW_SECONDS, QUIET_SECONDS
-        IDLE_WINDOW_SECONDS, QUIET_SECONDS = 0.5, 1.0
+        IDLE_WINDOW_SECONDS, QUIET_SECONDS = 0.5, 0.5
     checkpoints = sorted(int(n) for n in args.conversations.split(","))
     result = await run(checkpoints, args.live, args.stream_seconds)
     print(table(result))

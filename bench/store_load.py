@@ -67,7 +67,7 @@ async def conversation(store: Store, key: str, stop: float, writes: list[float],
         result = await call  # type: ignore[misc]
         writes.append(time.perf_counter() - started)
         done += 1
-        if pause:
+        if pause and time.monotonic() < stop:
             await asyncio.sleep(pause)
         return result
 
