@@ -274,9 +274,7 @@ class RenderManager:
         resubmitted = False
         while True:
             await asyncio.sleep(delay)
-            delay = min(
-                delay * self._timings.render_poll_backoff, self._timings.render_max_poll_seconds
-            )
+            delay = self._timings.next_render_poll(delay, time.monotonic() - started)
             try:
                 job = await self._client.fetch_render(render_id)
             except RenderFailed as exc:  # NemoVideo does not know this render
