@@ -14,10 +14,9 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from bot.core.live import EDIT_INTERVAL_SECONDS, LiveReply
-from bot.core.port import Action
+from bot.core.port import Action, OutgoingFile
 
 CHUNKS = 600
 CHUNK_GAP_SECONDS = 0.01  # run 10x faster than real time …
@@ -41,8 +40,8 @@ class CountingPort:
                    actions: Sequence[Action] = ()) -> None:
         self.writes.append(time.monotonic())
 
-    async def send_file(self, conversation: str, path: Path, text: str, *,
-                        ping_user: int | None = None) -> str:
+    async def send_files(self, conversation: str, files: Sequence[OutgoingFile], text: str, *,
+                         ping_user: int | None = None) -> str:
         raise NotImplementedError
 
     async def upload_limit_bytes(self, conversation: str) -> int:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot.core.engine import Engine
 from bot.core.intents import Intent, route
-from bot.core.port import Action, Attachment, IncomingMessage
+from bot.core.port import Action, Attachment, IncomingMessage, OutgoingFile
 from bot.core.store import Store
 from bot.core.timeline_picture import write_timeline_png
 from bot.core.wording import Wording
@@ -89,22 +89,24 @@ class TerminalPort:
         if self._mine(conversation):
             self._print_new_lines(message_id, text)
 
-    async def send_file(
+    async def send_files(
         self,
         conversation: str,
-        path: Path,
+        files: Sequence[OutgoingFile],
         text: str,
         *,
         ping_user: int | None = None,
         nonce: str | None = None,  # one process prints once: nothing to deduplicate
     ) -> str:
+        """Save each file into DOWNLOAD_DIR and print where (the poster beside the export)."""
         if not self._mine(conversation):
             return await self.send(conversation, text)
         self._download_dir.mkdir(parents=True, exist_ok=True)
-        target = self._download_dir / path.name
-        await asyncio.to_thread(shutil.copyfile, path, target)
         message_id = await self.send(conversation, text)
-        self.say(f"📁 Saved to {target.resolve()}")
+        for outgoing in files:
+            target = self._download_dir / outgoing.path.name
+            await asyncio.to_thread(shutil.copyfile, outgoing.path, target)
+            self.say(_saved_line(outgoing, target.resolve()))
         return message_id
 
     async def upload_limit_bytes(self, conversation: str) -> int:
@@ -367,3 +369,10 @@ def _offline_config() -> EmulatorConfig:
     render = float(os.environ.get("NEMOBOT_EMULATOR_RENDER_SECONDS", "3"))
     # A real anonymous token buys one generation; a trial should allow a few edits too.
     return EmulatorConfig(turn_scale=scale, render_seconds=render, anonymous_credits=1000)
+
+
+def _saved_line(outgoing: OutgoingFile, target: Path) -> str:
+    """The line saying where a posted file was saved: a video, or a picture (its alt text)."""
+    if outgoing.path.suffix == ".mp4":
+        return f"📁 Saved to {target}"
+    return f"🖼️ {outgoing.description or 'Picture'} saved to {target}"

@@ -34,6 +34,14 @@ class Action(StrEnum):
 MAX_NONCE_CHARS = 25
 
 
+@dataclass(frozen=True, slots=True)
+class OutgoingFile:
+    """A file to post: the path on disk and its alt text (shown to screen readers)."""
+
+    path: Path
+    description: str = ""
+
+
 class MessageGone(Exception):
     """The message to edit no longer exists (deleted, or too old to edit)."""
 
@@ -99,16 +107,17 @@ class ChatPort(Protocol):
         """Replace a message's text; raises MessageGone when it cannot be edited."""
         ...
 
-    async def send_file(
+    async def send_files(
         self,
         conversation: str,
-        path: Path,
+        files: Sequence[OutgoingFile],
         text: str,
         *,
         ping_user: int | None = None,
         nonce: str | None = None,
     ) -> str:
-        """Post a file with a caption; returns the message id. `nonce` as for `send`."""
+        """Post files in one message with a caption; returns its id. `nonce` as for `send`
+        (one message for all of them, so a repeat posts none)."""
         ...
 
     async def upload_limit_bytes(self, conversation: str) -> int:

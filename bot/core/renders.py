@@ -27,7 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.live import live_status
-from bot.core.port import MAX_NONCE_CHARS, Action, ChatPort, MessageGone
+from bot.core.port import MAX_NONCE_CHARS, Action, ChatPort, MessageGone, OutgoingFile
+from bot.core.preview import prepare_delivery_media
 from bot.core.records import RenderEnd, RenderState
 from bot.core.store import Render, Store
 from bot.core.timings import Timings
@@ -413,33 +414,56 @@ class RenderManager:
             log.warning("render %s: could not update its progress message", render.render_id)
 
     async def _post(self, render: Render, job: RenderJob, wording: Wording) -> str:
-        """The file if it fits the conversation's upload limit, else the link."""
+        """Post the finished render in one message; says how ("file", "preview", "link").
+
+        The MP4 is downloaded (up to the downloader's cap, DOWNLOAD_MAX_BYTES) whatever the
+        channel's upload limit. If it fits, it is posted with its poster frame; if not, the
+        link goes with a preview made to fit (and the poster). When no preview could be
+        made (ffmpeg missing or failing, or the file is over the download cap), the link
+        goes alone with one sentence saying so: the delivery itself never depends on ffmpeg.
+        """
         conversation, link = render.conversation, job.output_url
         limit = await self._port.upload_limit_bytes(conversation)
-        if job.size_bytes is None or job.size_bytes <= limit:
-            with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
-                path = Path(folder) / f"{render.render_id}.mp4"
-                try:
-                    await self._client.download_render(job, path, max_bytes=limit)
-                    fits = True
-                except DownloadTooLarge:
-                    fits = False  # stopped at the limit: the link below instead
-                if fits:
-                    await self._port.send_file(
-                        conversation,
-                        path,
-                        wording.render_done_file(link),
-                        ping_user=render.requester_id,
-                        nonce=post_nonce(render.render_id),
-                    )
-                    return "file"
+        nonce = post_nonce(render.render_id)
+        with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
+            path = Path(folder) / f"{render.render_id}.mp4"
+            try:
+                await self._client.download_render(job, path)
+            except DownloadTooLarge:
+                log.info("render %s is over the download cap: posting its link", render.render_id)
+                return await self._post_link(render, link, wording, nonce)
+            media = await prepare_delivery_media(path, limit)
+            size = (await asyncio.to_thread(path.stat)).st_size
+            poster = await _poster_within(media.poster, wording, limit - min(size, limit))
+            if size <= limit:
+                files = [OutgoingFile(path, wording.video_alt()), *poster]
+                await self._port.send_files(
+                    conversation, files, wording.render_done_file(link),
+                    ping_user=render.requester_id, nonce=nonce,
+                )
+                return "file"
+            if media.preview is None or link is None:
+                return await self._post_link(render, link, wording, nonce)
+            preview_size = (await asyncio.to_thread(media.preview.stat)).st_size
+            poster = await _poster_within(media.poster, wording, limit - preview_size)
+            files = [OutgoingFile(media.preview, wording.preview_alt()), *poster]
+            await self._port.send_files(
+                conversation, files, wording.render_done_preview(link),
+                ping_user=render.requester_id, nonce=nonce,
+            )
+            return "preview"
+
+    async def _post_link(
+        self, render: Render, link: str | None, wording: Wording, nonce: str
+    ) -> str:
+        """The link alone, with the sentence that no preview could be made to play here."""
         if link is None:
             raise RenderFailed("the render has no download link")
         await self._port.send(
-            conversation,
-            wording.render_done_link(link),
+            render.conversation,
+            f"{wording.render_done_link(link)}\n{wording.preview_unavailable()}",
             ping_user=render.requester_id,
-            nonce=post_nonce(render.render_id),
+            nonce=nonce,
         )
         return "link"
 
@@ -480,3 +504,13 @@ class RenderManager:
 def _log_end(render: Render, render_id: str, outcome: str) -> None:
     seconds = (datetime.now(UTC) - render.created_at).total_seconds()
     log.info("render %s in %s %s after %.1fs", render_id, render.conversation, outcome, seconds)
+
+
+async def _poster_within(
+    poster: Path | None, wording: Wording, room_bytes: int
+) -> list[OutgoingFile]:
+    """The poster to post beside a video, if there is one and it fits in the room left."""
+    if poster is None:
+        return []
+    size = (await asyncio.to_thread(poster.stat)).st_size
+    return [OutgoingFile(poster, wording.poster_alt())] if size <= room_bytes else []

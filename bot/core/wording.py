@@ -569,3 +569,18 @@ class Wording(Words):
             "🆕 Started a fresh session — the previous timeline is gone. Describe your next "
             "video.",
         )
+
+    # ----- delivery media, render progress and cancel (visual2; to be folded into catalogues)
+
+    def poster_alt(self) -> str:
+        """Alt text of the poster frame posted with a video."""
+        return self._pick("Poster frame of your video", "视频封面帧")
+
+    def video_alt(self) -> str:
+        return self._pick("Your rendered video", "渲染好的视频")
+
+    def preview_alt(self) -> str:
+        return self._pick(
+            "A smaller preview of your video (the full one is at the link)",
+            "视频的缩小预览（完整视频见链接）",
+        )
