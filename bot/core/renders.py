@@ -29,6 +29,7 @@ from pathlib import Path
 from bot.core.live import live_status
 from bot.core.port import MAX_NONCE_CHARS, Action, ChatPort, MessageGone, OutgoingFile
 from bot.core.preview import prepare_delivery_media
+from bot.core.progress import Stage, status_line
 from bot.core.records import RenderEnd, RenderState
 from bot.core.store import Render, Store
 from bot.core.timings import Timings
@@ -277,6 +278,7 @@ class RenderManager:
         started = self._clock()
         delay = self._timings.render_first_poll_seconds
         shown_progress = render.progress
+        shown_text: str | None = None
         errors_in_row = 0
         resubmitted = False
         while True:
@@ -326,11 +328,11 @@ class RenderManager:
                     await self._store.advance_render(render_id, job.status, progress=job.progress)
                     or render
                 )
-                progress = wording.render_progress(job.progress)
-                since = render.created_at.timestamp()
-                render = await self._show(
-                    render, render_id, live_status(self._port, progress, since)
-                )
+            stage = Stage.QUEUED if job.status is RenderStatus.PENDING else Stage.RENDERING
+            text = self._progress_line(render, wording, stage, job.progress)
+            if text != shown_text:  # at most one edit per poll, none when nothing changed
+                shown_text = text
+                render = await self._show(render, render_id, text)
             if self._clock() - started > self._timings.render_give_up_seconds:
                 await self._fail(render, wording, wording.render_gave_up(), RenderState.GAVE_UP)
                 return
@@ -406,6 +408,19 @@ class RenderManager:
         await self._store.give_up_delivery(render_id, repr(error))
         _log_end(render, render_id, "undelivered")
 
+    def _progress_line(self, render: Render, wording: Wording, stage: Stage, percent: int) -> str:
+        clock = self._port.clock_since(render.created_at.timestamp())
+        started = wording.started_at(clock) if clock else ""
+        return status_line(wording.render_stage(stage), percent, started)
+
+    async def _show_stage(self, render: Render, wording: Wording, stage: Stage) -> None:
+        """Cosmetic: the progress message names the delivery's stage (the render is done)."""
+        try:
+            await self._show(render, render.render_id,
+                             self._progress_line(render, wording, stage, 100))
+        except Exception:
+            log.warning("render %s: could not show its stage %s", render.render_id, stage)
+
     async def _progress_done(self, render: Render, wording: Wording) -> None:
         """Cosmetic: the progress message stops counting."""
         try:
@@ -427,16 +442,20 @@ class RenderManager:
         nonce = post_nonce(render.render_id)
         with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
             path = Path(folder) / f"{render.render_id}.mp4"
+            await self._show_stage(render, wording, Stage.DOWNLOADING)
             try:
                 await self._client.download_render(job, path)
             except DownloadTooLarge:
                 log.info("render %s is over the download cap: posting its link", render.render_id)
                 return await self._post_link(render, link, wording, nonce)
-            media = await prepare_delivery_media(path, limit)
             size = (await asyncio.to_thread(path.stat)).st_size
+            if size > limit:  # a preview takes a while to make: say so
+                await self._show_stage(render, wording, Stage.PREPARING)
+            media = await prepare_delivery_media(path, limit)
             poster = await _poster_within(media.poster, wording, limit - min(size, limit))
             if size <= limit:
                 files = [OutgoingFile(path, wording.video_alt()), *poster]
+                await self._show_stage(render, wording, Stage.UPLOADING)
                 await self._port.send_files(
                     conversation, files, wording.render_done_file(link),
                     ping_user=render.requester_id, nonce=nonce,
@@ -447,6 +466,7 @@ class RenderManager:
             preview_size = (await asyncio.to_thread(media.preview.stat)).st_size
             poster = await _poster_within(media.poster, wording, limit - preview_size)
             files = [OutgoingFile(media.preview, wording.preview_alt()), *poster]
+            await self._show_stage(render, wording, Stage.UPLOADING)
             await self._port.send_files(
                 conversation, files, wording.render_done_preview(link),
                 ping_user=render.requester_id, nonce=nonce,

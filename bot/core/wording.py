@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from bot.core.catalogue import CATALOGUE, N_, Words
 from bot.core.gui_phrases import translate_gui
+from bot.core.progress import Stage
 from bot.nemo.errors import (
     ExportBlocked,
     FileTooLarge,
@@ -584,3 +585,18 @@ class Wording(Words):
             "A smaller preview of your video (the full one is at the link)",
             "视频的缩小预览（完整视频见链接）",
         )
+
+    def render_stage(self, stage: Stage) -> str:
+        """The words before a render's progress bar."""
+        en, zh = {
+            Stage.QUEUED: ("🕒 Queued…", "🕒 排队中…"),
+            Stage.RENDERING: ("🎞️ Rendering…", "🎞️ 渲染中…"),
+            Stage.DOWNLOADING: ("⬇️ Downloading the video…", "⬇️ 正在下载视频…"),
+            Stage.PREPARING: ("🖼️ Preparing the poster and preview…", "🖼️ 正在生成封面和预览…"),
+            Stage.UPLOADING: ("📤 Uploading the video…", "📤 正在上传视频…"),
+        }[stage]
+        return self._pick(en, zh)
+
+    def started_at(self, clock: str) -> str:
+        """After the progress bar: `clock` is the platform's "how long ago" marker."""
+        return self._pick(f"started {clock}", f"开始于 {clock}")

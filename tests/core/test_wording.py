@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from bot.core.progress import Stage
 from bot.core.wording import (
     SUPPORTED_FORMATS,
     Wording,
@@ -60,6 +61,8 @@ def _sentences(wording: Wording) -> dict[str, str]:
         "upload_empty": ("blank.png",),
         "uploaded": (["a.mp4", "b.png"],),
         "render_progress": (40,),
+        "render_stage": (Stage.RENDERING,),
+        "started_at": ("<t:1764756000:R>",),
         "render_done_link": ("https://cdn.example/x.mp4",),
         "render_done_preview": ("https://cdn.example/x.mp4",),
         "render_undelivered": ("https://cdn.example/x.mp4",),
