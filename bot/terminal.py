@@ -60,12 +60,20 @@ class TerminalPort:
 
     max_message_chars = 100_000
 
-    def __init__(self, out: TextIO, download_dir: Path, conversation: str) -> None:
+    def __init__(
+        self, out: TextIO, download_dir: Path, conversation: str, *, redraw: bool = False
+    ) -> None:
         self._out = out
         self._download_dir = download_dir
         self.conversation = conversation
         self._ids = itertools.count(1)
         self._printed: dict[str, list[str]] = {}
+        #: On a terminal (not a pipe), a one-line message edited while nothing else was
+        #: printed is redrawn in place with `\r` (a render's progress bar).
+        self._redraw = redraw
+        #: The message printed last, and the one whose line is open (no newline yet).
+        self._last: str | None = None
+        self._open: str | None = None
 
     async def send(
         self,
@@ -81,13 +89,20 @@ class TerminalPort:
             return message_id
         self._printed[message_id] = []
         self._print_new_lines(message_id, text)
+        self._last = message_id
         return message_id
 
     async def edit(
         self, conversation: str, message_id: str, text: str, *, actions: Sequence[Action] = ()
     ) -> None:
-        if self._mine(conversation):
-            self._print_new_lines(message_id, text)
+        if not self._mine(conversation):
+            return
+        lines = [line for line in text.splitlines() if line.strip()]
+        if self._redraw and len(lines) == 1 and self._last == message_id:
+            self._draw_open_line(message_id, lines[0])
+            return
+        self._print_new_lines(message_id, text)
+        self._last = message_id
 
     async def send_files(
         self,
@@ -148,9 +163,26 @@ class TerminalPort:
 
     def say(self, line: str) -> None:
         """Print one line of nemobot's side of the conversation."""
+        self.end_line()
+        self._last = None
         plain = line.replace("**", "")  # no Markdown in a terminal
         self._out.write("".join(f"nemo> {part}\n" for part in plain.splitlines() or [""]))
         self._out.flush()
+
+    def end_line(self) -> None:
+        """End a line left open for redrawing, so that what comes next starts a new one."""
+        if self._open is not None:
+            self._open = None
+            self._out.write("\n")
+            self._out.flush()
+
+    def _draw_open_line(self, message_id: str, line: str) -> None:
+        """Draw `line` (again) on the open line: `\r` and clear it when it is this message's."""
+        again = "\r\x1b[K" if self._open == message_id else ""
+        self._out.write(f"{again}nemo> {line.replace('**', '')}")
+        self._out.flush()
+        self._open = message_id
+        self._printed[message_id] = [line]
 
 
 def file_attachment(path: Path) -> Attachment:
@@ -189,9 +221,12 @@ async def run_chat(
             stack.enter_context(prompt_output())
             lines = EditorLines()
         out = stdout or sys.stdout  # under prompt_output: the stream that prints above the prompt
+        # Above prompt_toolkit's prompt a line cannot be redrawn: plain lines there and in pipes.
+        port = TerminalPort(
+            out, settings.download_dir, key, redraw=not interactive and out.isatty()
+        )
         if not interactive:
-            lines = PlainLines(stdin, out)
-        port = TerminalPort(out, settings.download_dir, key)
+            lines = PlainLines(stdin, _LineEndingEcho(port, out))
         words = TerminalWords("en")
         api_url = settings.nemo_api_url
         database: Path | str = settings.database()
@@ -234,6 +269,7 @@ async def run_chat(
         if await _render_in_flight(services.store, key):
             port.say(words.waiting_for_export())
         await engine.drain()
+        port.end_line()
         if engine.renders.undelivered:
             return 1  # an export it promised could not be saved (the chat said why)
     return 0
@@ -376,3 +412,18 @@ def _saved_line(outgoing: OutgoingFile, target: Path) -> str:
     if outgoing.path.suffix == ".mp4":
         return f"📁 Saved to {target}"
     return f"🖼️ {outgoing.description or 'Picture'} saved to {target}"
+
+
+class _LineEndingEcho:
+    """The stream typed lines are echoed to: it first ends a progress line left open."""
+
+    def __init__(self, port: TerminalPort, out: TextIO) -> None:
+        self._port = port
+        self._out = out
+
+    def write(self, text: str) -> int:
+        self._port.end_line()
+        return self._out.write(text)
+
+    def flush(self) -> None:
+        self._out.flush()
