@@ -332,6 +332,8 @@ class _Session:
             self._port.say(await self._engine.credits_text(self._key))
         elif command == "/export":
             await self._engine.export(self._key, None)
+        elif command == "/cancel":
+            self._port.say(await self._engine.cancel(self._key, None))
         elif command == "/upload":
             await self._upload(rest.strip())
         else:

@@ -28,6 +28,8 @@ class Action(StrEnum):
     #: Under a failed export: export again; under a render that could not be posted, post
     #: it again (a new render only if NemoVideo no longer has it).
     RETRY_EXPORT = "retry_export"
+    #: On the live status of a running render: cancel it (its requester or a moderator).
+    CANCEL = "cancel"
 
 
 #: Discord takes a nonce of at most 25 characters.

@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 
 from bot.core.live import live_status
@@ -57,6 +58,15 @@ WordingFor = Callable[[str], Awaitable[Wording]]
 MAX_POLL_ERRORS_IN_A_ROW = 6
 #: Delivery attempts (download + post) before the thread is told and offered Retry.
 DELIVERY_ATTEMPTS = 3
+
+
+class CancelOutcome(StrEnum):
+    """What `RenderManager.cancel` did."""
+
+    NOTHING = "nothing"  # no render in flight
+    NOT_YOURS = "not_yours"  # someone else's, and the caller may not manage threads
+    CANCELLED = "cancelled"
+    TOO_LATE = "too_late"  # it is being posted already
 
 
 def new_render_id() -> str:
@@ -118,6 +128,7 @@ class RenderManager:
         message_id = await self._port.send(
             conversation,
             live_status(self._port, wording.render_started(), time.time()),
+            actions=(Action.CANCEL,),
             nonce=post_nonce(render.render_id, "progress"),
         )
         render = await self._store.update_render(render.render_id, message_id=message_id) or render
@@ -170,6 +181,47 @@ class RenderManager:
         log.info("render %s: delivery retried on request", render.render_id)
         self._watch(render.render_id)
         return True
+
+    async def cancel(
+        self, conversation: str, by: int | None, *, may_manage: bool = False
+    ) -> CancelOutcome:
+        """Cancel the conversation's render in flight, if `by` may: its requester (or, for
+        a render nobody requested, like the terminal's, anyone), or `may_manage`.
+
+        The store's move to `cancelled` is what guarantees that nothing is posted later:
+        the watcher's own moves (to `completed`, to a failure) no longer succeed, and a
+        restart does not resume it. NemoVideo is then asked to stop, as a courtesy to its
+        queue; a failure there changes nothing for the thread.
+        """
+        renders = await self._store.get_unfinished_renders(conversation)
+        if not renders:
+            return CancelOutcome.NOTHING
+        if not may_manage and any(r.requester_id not in (None, by) for r in renders):
+            return CancelOutcome.NOT_YOURS
+        wording = await self._wording_for(conversation)
+        outcome = CancelOutcome.TOO_LATE
+        for render in renders:
+            if not await self._store.end_render(
+                render.render_id, RenderState.CANCELLED, f"cancelled by {by}"
+            ):
+                continue  # being posted already (or it just ended)
+            outcome = CancelOutcome.CANCELLED
+            _log_end(render, render.render_id, "cancelled")
+            watcher = self._watchers.pop(render.render_id, None)
+            if watcher is not None:
+                watcher.cancel()
+            await self._stop_at_nemovideo(render.render_id)
+            try:
+                await self._show(render, render.render_id, wording.render_cancelled())
+            except Exception:
+                log.warning("render %s: could not mark its message cancelled", render.render_id)
+        return outcome
+
+    async def _stop_at_nemovideo(self, render_id: str) -> None:
+        try:
+            await self._client.cancel_render(render_id)
+        except NemoError as exc:
+            log.info("render %s: NemoVideo's cancel failed (%r)", render_id, exc)
 
     async def wait_idle(self) -> None:
         """Wait until every watcher has finished (end of input in `nemobot chat`)."""
@@ -286,6 +338,11 @@ class RenderManager:
             delay = min(
                 delay * self._timings.render_poll_backoff, self._timings.render_max_poll_seconds
             )
+            current = await self._store.get_render(render_id)
+            if current is None or not current.status.in_flight:
+                if current is not None and current.status is RenderState.CANCELLED:
+                    await self._stop_at_nemovideo(render_id)  # its submission may be newer
+                return  # cancelled (or ended by another process): nothing more to show
             try:
                 job = await self._client.fetch_render(render_id)
             except RenderFailed as exc:  # NemoVideo does not know this render
@@ -332,7 +389,7 @@ class RenderManager:
             text = self._progress_line(render, wording, stage, job.progress)
             if text != shown_text:  # at most one edit per poll, none when nothing changed
                 shown_text = text
-                render = await self._show(render, render_id, text)
+                render = await self._show(render, render_id, text, (Action.CANCEL,))
             if self._clock() - started > self._timings.render_give_up_seconds:
                 await self._fail(render, wording, wording.render_gave_up(), RenderState.GAVE_UP)
                 return

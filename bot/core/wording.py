@@ -600,3 +600,32 @@ class Wording(Words):
     def started_at(self, clock: str) -> str:
         """After the progress bar: `clock` is the platform's "how long ago" marker."""
         return self._pick(f"started {clock}", f"开始于 {clock}")
+
+    def render_cancelled(self) -> str:
+        """The render's status message once it is cancelled."""
+        return self._pick(
+            "⏹️ Render cancelled — nothing will be posted for it. Say “export” to render again.",
+            "⏹️ 渲染已取消，不会再发布这个视频。发送“导出”可重新渲染。",
+        )
+
+    def cancel_done(self) -> str:
+        return self._pick("⏹️ Cancelled the render.", "⏹️ 已取消渲染。")
+
+    def cancel_nothing(self) -> str:
+        return self._pick(
+            "Nothing to cancel: no render is running in this conversation.",
+            "没有可取消的内容：这个对话里没有正在进行的渲染。",
+        )
+
+    def cancel_not_yours(self) -> str:
+        return self._pick(
+            "Only the person who started this render (or someone who can manage threads) can "
+            "cancel it.",
+            "只有发起这次渲染的人（或有“管理子区”权限的人）才能取消它。",
+        )
+
+    def cancel_too_late(self) -> str:
+        return self._pick(
+            "Too late to cancel: the video is being posted right now.",
+            "来不及取消了：视频正在发布中。",
+        )
