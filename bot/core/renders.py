@@ -112,6 +112,8 @@ class RenderManager:
         #: Conversations whose render `start` is submitting: a resume meanwhile must not
         #: submit it too (one render per conversation at a time).
         self._submitting: set[str] = set()
+        #: Renders whose delivery (download and post) this process is making.
+        self._delivering: set[str] = set()
 
     async def is_rendering(self, conversation: str) -> bool:
         """True while a render of this conversation is in flight (not yet delivered)."""
@@ -227,6 +229,16 @@ class RenderManager:
         """Wait until every watcher has finished (end of input in `nemobot chat`)."""
         while self._watchers:
             await asyncio.gather(*self._watchers.values(), return_exceptions=True)
+
+    async def finish_deliveries(self) -> None:
+        """Before a shutdown closes the platform's connection: let deliveries under way
+        finish (up to a grace period). Cut off, one would be posted again at the next
+        start, and once the platform has forgotten its nonce (minutes, on Discord) that
+        would be a second post."""
+        delivering = [t for r, t in self._watchers.items() if r in self._delivering]
+        if delivering:
+            log.info("letting %d deliveries under way finish", len(delivering))
+            await asyncio.wait(delivering, timeout=self._timings.shutdown_delivery_grace_seconds)
 
     async def close(self) -> None:
         for task in self._watchers.values():
@@ -422,6 +434,7 @@ class RenderManager:
         render_id = render.render_id
         if not await self._store.claim_delivery(render_id):
             return  # someone else is delivering it, or did
+        self._delivering.add(render_id)
         delay = self._timings.render_first_poll_seconds
         error: Exception | None = None
         try:
@@ -445,6 +458,8 @@ class RenderManager:
         except asyncio.CancelledError:  # shutting down: the next start delivers it
             await asyncio.shield(self._store.release_delivery(render_id))
             raise
+        finally:
+            self._delivering.discard(render_id)
         await self._undelivered(render, job, wording, error)
 
     async def _undelivered(

@@ -29,6 +29,8 @@ class Timings:
     render_poll_backoff: float = 1.6
     render_max_poll_seconds: float = 30.0
     render_give_up_seconds: float = 20 * 60.0
+    #: How long a shutdown lets deliveries under way finish before cutting them off.
+    shutdown_delivery_grace_seconds: float = 20.0
 
     def rate_limit_wait(self, retry_after: float) -> float:
         """How long to wait after a 429 that asked for `retry_after` seconds."""
