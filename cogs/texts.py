@@ -169,7 +169,7 @@ class EdgeTexts(Words):
         return self._("Retry")
 
     def label_cancel(self) -> str:
-        return self._pick("Cancel", "取消")
+        return self._("Cancel")
 
     def label_resend(self) -> str:
         return self._("Send again")

@@ -571,61 +571,53 @@ class Wording(Words):
             "video.",
         )
 
-    # ----- delivery media, render progress and cancel (visual2; to be folded into catalogues)
+    # ----- delivery media, render progress and cancel -------------------------------------
 
     def poster_alt(self) -> str:
         """Alt text of the poster frame posted with a video."""
-        return self._pick("Poster frame of your video", "视频封面帧")
+        return self._("Poster frame of your video")
 
     def video_alt(self) -> str:
-        return self._pick("Your rendered video", "渲染好的视频")
+        return self._("Your rendered video")
 
     def preview_alt(self) -> str:
-        return self._pick(
-            "A smaller preview of your video (the full one is at the link)",
-            "视频的缩小预览（完整视频见链接）",
-        )
+        return self._("A smaller preview of your video (the full one is at the link)")
 
     def render_stage(self, stage: Stage) -> str:
         """The words before a render's progress bar."""
-        en, zh = {
-            Stage.QUEUED: ("🕒 Queued…", "🕒 排队中…"),
-            Stage.RENDERING: ("🎞️ Rendering…", "🎞️ 渲染中…"),
-            Stage.DOWNLOADING: ("⬇️ Downloading the video…", "⬇️ 正在下载视频…"),
-            Stage.PREPARING: ("🖼️ Preparing the poster and preview…", "🖼️ 正在生成封面和预览…"),
-            Stage.UPLOADING: ("📤 Uploading the video…", "📤 正在上传视频…"),
-        }[stage]
-        return self._pick(en, zh)
+        return self._(_STAGE_WORDS[stage])
 
     def started_at(self, clock: str) -> str:
         """After the progress bar: `clock` is the platform's "how long ago" marker."""
-        return self._pick(f"started {clock}", f"开始于 {clock}")
+        return self._("started {clock}", clock=clock)
 
     def render_cancelled(self) -> str:
         """The render's status message once it is cancelled."""
-        return self._pick(
-            "⏹️ Render cancelled — nothing will be posted for it. Say “export” to render again.",
-            "⏹️ 渲染已取消，不会再发布这个视频。发送“导出”可重新渲染。",
+        return self._(
+            "⏹️ Render cancelled — nothing will be posted for it. Say “export” to render again."
         )
 
     def cancel_done(self) -> str:
-        return self._pick("⏹️ Cancelled the render.", "⏹️ 已取消渲染。")
+        return self._("⏹️ Cancelled the render.")
 
     def cancel_nothing(self) -> str:
-        return self._pick(
-            "Nothing to cancel: no render is running in this conversation.",
-            "没有可取消的内容：这个对话里没有正在进行的渲染。",
-        )
+        return self._("Nothing to cancel: no render is running in this conversation.")
 
     def cancel_not_yours(self) -> str:
-        return self._pick(
+        return self._(
             "Only the person who started this render (or someone who can manage threads) can "
-            "cancel it.",
-            "只有发起这次渲染的人（或有“管理子区”权限的人）才能取消它。",
+            "cancel it."
         )
 
     def cancel_too_late(self) -> str:
-        return self._pick(
-            "Too late to cancel: the video is being posted right now.",
-            "来不及取消了：视频正在发布中。",
-        )
+        return self._("Too late to cancel: the video is being posted right now.")
+
+
+#: The words before each stage's progress bar (msgids: translated in `render_stage`).
+_STAGE_WORDS = {
+    Stage.QUEUED: N_("🕒 Queued…"),
+    Stage.RENDERING: N_("🎞️ Rendering…"),
+    Stage.DOWNLOADING: N_("⬇️ Downloading the video…"),
+    Stage.PREPARING: N_("🖼️ Preparing the poster and preview…"),
+    Stage.UPLOADING: N_("📤 Uploading the video…"),
+}
