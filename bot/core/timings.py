@@ -28,4 +28,19 @@ class Timings:
     render_first_poll_seconds: float = 3.0
     render_poll_backoff: float = 1.6
     render_max_poll_seconds: float = 30.0
+    #: … and never longer than this share of the time the render has taken so far (but
+    #: not below the first wait): a finished video waits for its poll at most about that
+    #: share of its render time (B4: 60 s renders waited 17 s, 31 %, at 1.6× up to 30 s).
+    render_poll_share: float = 0.1
     render_give_up_seconds: float = 20 * 60.0
+    #: How long a shutdown lets deliveries under way finish before cutting them off.
+    shutdown_delivery_grace_seconds: float = 20.0
+
+    def next_render_poll(self, delay: float, elapsed: float) -> float:
+        """The wait before the next render poll, after waiting `delay` the last time, the
+        render having run `elapsed` seconds so far."""
+        return min(
+            delay * self.render_poll_backoff,
+            self.render_max_poll_seconds,
+            max(self.render_first_poll_seconds, self.render_poll_share * elapsed),
+        )
