@@ -5,7 +5,8 @@ pattern with noise, and a tone), at a rate that puts it over LIMIT_MB (default 1
 the preview nemobot would post. Prints the preview's size as a fraction of the limit and
 the transcode time as a ratio of the clip's duration (below 1: faster than real time).
 
-Usage: python bench/preview_size.py [seconds] [limit_mb]
+Usage: python bench/preview_size.py [seconds] [limit_mb] | --quick
+(--quick: a 1-second clip over a 0.5 MiB limit, a smoke run for CI; nothing is asserted)
 """
 
 from __future__ import annotations
@@ -56,4 +57,6 @@ async def main(seconds: int, limit_mb: float) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
+    if args == ["--quick"]:
+        args = ["1", "0.5"]
     asyncio.run(main(int(args[0]) if args else 30, float(args[1]) if len(args) > 1 else 10))

@@ -6,7 +6,8 @@ port turns the engine's calls into Discord messages and keeps Discord happy:
 - rate: every message write waits for the channel's budget (5 writes per 5 s) and then the
   bot's global one (50 requests per second, shared fairly: the channel whose shown text is
   oldest goes first), counted as Discord counts them, so that many long streamed replies at
-  once do not run into 429s;
+  once do not run into 429s; the edge's other requests (opening a session thread) take
+  their global slots through `request`;
 - mentions: nothing pings anyone (`AllowedMentions.none()`) except the one message with
   `ping_user`, which may ping that user and nobody else;
 - length: text over 2000 characters is split into several messages, buttons under the last;
@@ -200,6 +201,15 @@ class DiscordPort:
         channel = await self._channel(channel_id_of(conversation))
         guild = getattr(channel, "guild", None)
         return guild.filesize_limit if isinstance(guild, discord.Guild) else DEFAULT_UPLOAD_BYTES
+
+    async def request(self, operation: Callable[[], Awaitable[T]]) -> T:
+        """Run one other request of the edge (opening a thread) within the global budget.
+
+        Discord counts every request the bot makes towards its 50 per second, not only
+        message writes: one made beside the budget draws global 429s when the port is busy.
+        """
+        async with self._global_budget.slot():
+            return await operation()
 
     # ----- permissions -------------------------------------------------------------------
 

@@ -230,14 +230,19 @@ class Studio(commands.Cog):
         if lacking:
             await self._private(interaction, texts.missing_permissions(lacking))
             return
-        await interaction.response.send_message(
+        answer = await interaction.response.send_message(
             texts.starter(user.mention, shorten(prompt, STARTER_EXCERPT_CHARS)),
             allowed_mentions=NO_MENTIONS,
         )
         try:
-            starter = await interaction.original_response()
-            thread = await starter.create_thread(
-                name=thread_name(prompt), auto_archive_duration=THREAD_AUTO_ARCHIVE_MINUTES
+            # The interaction's answer is outside the bot's global budget; the thread is not.
+            starter = answer.resource
+            if not isinstance(starter, discord.InteractionMessage):
+                starter = await interaction.original_response()
+            thread = await self.bot.port.request(
+                lambda: starter.create_thread(
+                    name=thread_name(prompt), auto_archive_duration=THREAD_AUTO_ARCHIVE_MINUTES
+                )
             )
         except discord.HTTPException as exc:
             log.warning("could not open a thread in channel %s: %s", channel.id, exc)

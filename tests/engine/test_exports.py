@@ -10,6 +10,7 @@ import pytest
 
 from bot.core.port import Action
 from bot.core.records import RenderState
+from bot.core.timings import Timings
 from bot.core.wording import Wording
 from bot.nemo.errors import ExportBlocked, RenderFailed
 from tests.engine.conftest import FAST, KEY, Rig, fast_config, registered_token
@@ -18,6 +19,29 @@ from tests.engine.test_turns import GENERATE, say
 
 EN = Wording("en")
 REQUESTER = 42
+
+
+def poll_times(timings: Timings, until: float) -> list[float]:
+    """When the default schedule polls a render, in seconds after it was submitted."""
+    polls, at, delay = [], 0.0, timings.render_first_poll_seconds
+    while at < until:
+        at += delay
+        polls.append(at)
+        delay = timings.next_render_poll(delay, at)
+    return polls
+
+
+def test_a_finished_render_waits_for_its_poll_at_most_a_tenth_of_its_render_time() -> None:
+    # At 1.6× up to 30 s, a 60 s render was seen 17 s after it finished (bench/B4).
+    timings = Timings()
+    polls = poll_times(timings, timings.render_give_up_seconds)
+    for finished in (n / 4 for n in range(1, 4 * 20 * 60)):  # every 0.25 s up to 20 min
+        seen = next(at for at in polls if at >= finished)
+        allowed = max(timings.render_first_poll_seconds, timings.render_poll_share * finished)
+        assert seen - finished <= allowed, (finished, seen)
+    # What that costs: polls until a typical render (30 s to 2 min) is seen.
+    assert len([at for at in polls if at <= 30]) <= 10
+    assert len([at for at in polls if at <= 120]) <= 25
 
 
 async def generated(rig: Rig) -> None:
