@@ -13,9 +13,10 @@ import asyncio
 import statistics
 import sys
 import time
-from pathlib import Path
+from collections.abc import Sequence
 
 from bot.core.live import EDIT_INTERVAL_SECONDS, LiveReply
+from bot.core.port import OutgoingFile
 
 CHUNKS = 600
 CHUNK_GAP_SECONDS = 0.01  # run 10x faster than real time …
@@ -37,8 +38,8 @@ class CountingPort:
     async def edit(self, conversation: str, message_id: str, text: str, **_options: object) -> None:
         self.writes.append(time.monotonic())
 
-    async def send_file(self, conversation: str, path: Path, text: str, *,
-                        ping_user: int | None = None) -> str:
+    async def send_files(self, conversation: str, files: Sequence[OutgoingFile], text: str, *,
+                         ping_user: int | None = None) -> str:
         raise NotImplementedError
 
     async def upload_limit_bytes(self, conversation: str) -> int:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, TextIO
 from bot.core import Draft, NemoError, file_chunks
 from bot.core.engine import Engine
 from bot.core.intents import Intent, route
-from bot.core.port import Action, Attachment, IncomingMessage
+from bot.core.port import Action, Attachment, IncomingMessage, OutgoingFile
 from bot.core.records import Language
 from bot.core.recovery import Recovery, recovery_for
 from bot.core.store import Store
@@ -60,12 +60,20 @@ class TerminalPort:
 
     max_message_chars = 100_000
 
-    def __init__(self, out: TextIO, download_dir: Path, conversation: str) -> None:
+    def __init__(
+        self, out: TextIO, download_dir: Path, conversation: str, *, redraw: bool = False
+    ) -> None:
         self._out = out
         self._download_dir = download_dir
         self.conversation = conversation
         self._ids = itertools.count(1)
         self._printed: dict[str, list[str]] = {}
+        #: On a terminal (not a pipe), a one-line message edited while nothing else was
+        #: printed is redrawn in place with `\r` (a render's progress bar).
+        self._redraw = redraw
+        #: The message printed last, and the one whose line is open (no newline yet).
+        self._last: str | None = None
+        self._open: str | None = None
 
     async def send(
         self,
@@ -82,6 +90,7 @@ class TerminalPort:
             return message_id
         self._printed[message_id] = []
         self._print_new_lines(message_id, text)
+        self._last = message_id
         return message_id
 
     async def edit(
@@ -93,25 +102,33 @@ class TerminalPort:
         actions: Sequence[Action] = (),
         language: Language = "en",
     ) -> None:
-        if self._mine(conversation):
-            self._print_new_lines(message_id, text)
+        if not self._mine(conversation):
+            return
+        lines = [line for line in text.splitlines() if line.strip()]
+        if self._redraw and len(lines) == 1 and self._last == message_id:
+            self._draw_open_line(message_id, lines[0])
+            return
+        self._print_new_lines(message_id, text)
+        self._last = message_id
 
-    async def send_file(
+    async def send_files(
         self,
         conversation: str,
-        path: Path,
+        files: Sequence[OutgoingFile],
         text: str,
         *,
         ping_user: int | None = None,
         nonce: str | None = None,  # one process prints once: nothing to deduplicate
     ) -> str:
+        """Save each file into DOWNLOAD_DIR and print where (the poster beside the export)."""
         if not self._mine(conversation):
             return await self.send(conversation, text)
         self._download_dir.mkdir(parents=True, exist_ok=True)
-        target = self._download_dir / path.name
-        await asyncio.to_thread(shutil.copyfile, path, target)
         message_id = await self.send(conversation, text)
-        self.say(f"📁 Saved to {target.resolve()}")
+        for outgoing in files:
+            target = self._download_dir / outgoing.path.name
+            await asyncio.to_thread(shutil.copyfile, outgoing.path, target)
+            self.say(_saved_line(outgoing, target.resolve()))
         return message_id
 
     async def upload_limit_bytes(self, conversation: str) -> int:
@@ -153,9 +170,26 @@ class TerminalPort:
 
     def say(self, line: str) -> None:
         """Print one line of nemobot's side of the conversation."""
+        self.end_line()
+        self._last = None
         plain = line.replace("**", "")  # no Markdown in a terminal
         self._out.write("".join(f"nemo> {part}\n" for part in plain.splitlines() or [""]))
         self._out.flush()
+
+    def end_line(self) -> None:
+        """End a line left open for redrawing, so that what comes next starts a new one."""
+        if self._open is not None:
+            self._open = None
+            self._out.write("\n")
+            self._out.flush()
+
+    def _draw_open_line(self, message_id: str, line: str) -> None:
+        """Draw `line` (again) on the open line: `\r` and clear it when it is this message's."""
+        again = "\r\x1b[K" if self._open == message_id else ""
+        self._out.write(f"{again}nemo> {line.replace('**', '')}")
+        self._out.flush()
+        self._open = message_id
+        self._printed[message_id] = [line]
 
 
 def file_attachment(path: Path) -> Attachment:
@@ -194,9 +228,12 @@ async def run_chat(
             stack.enter_context(prompt_output())
             lines = EditorLines()
         out = stdout or sys.stdout  # under prompt_output: the stream that prints above the prompt
+        # Above prompt_toolkit's prompt a line cannot be redrawn: plain lines there and in pipes.
+        port = TerminalPort(
+            out, settings.download_dir, key, redraw=not interactive and out.isatty()
+        )
         if not interactive:
-            lines = PlainLines(stdin, out)
-        port = TerminalPort(out, settings.download_dir, key)
+            lines = PlainLines(stdin, _LineEndingEcho(port, out))
         words = TerminalWords("en")
         api_url = settings.nemo_api_url
         database: Path | str = settings.database()
@@ -238,6 +275,7 @@ async def run_chat(
         if await _render_in_flight(services.store, key):
             port.say(words.waiting_for_export())
         await engine.drain()
+        port.end_line()
         if engine.renders.undelivered:
             return 1  # an export it promised could not be saved (the chat said why)
     return 0
@@ -299,6 +337,8 @@ class _Session:
             self._port.say(await self._engine.credits_text(self._key))
         elif command == "/export":
             await self._engine.export(self._key, None)
+        elif command == "/cancel":
+            self._port.say(await self._engine.cancel(self._key, None))
         elif command == "/upload":
             await self._upload(rest.strip())
         else:
@@ -372,3 +412,25 @@ def _offline_config() -> EmulatorConfig:
     render = float(os.environ.get("NEMOBOT_EMULATOR_RENDER_SECONDS", "3"))
     # A real anonymous token buys one generation; a trial should allow a few edits too.
     return EmulatorConfig(turn_scale=scale, render_seconds=render, anonymous_credits=1000)
+
+
+def _saved_line(outgoing: OutgoingFile, target: Path) -> str:
+    """The line saying where a posted file was saved: a video, or a picture (its alt text)."""
+    if outgoing.path.suffix == ".mp4":
+        return f"📁 Saved to {target}"
+    return f"🖼️ {outgoing.description or 'Picture'} saved to {target}"
+
+
+class _LineEndingEcho:
+    """The stream typed lines are echoed to: it first ends a progress line left open."""
+
+    def __init__(self, port: TerminalPort, out: TextIO) -> None:
+        self._port = port
+        self._out = out
+
+    def write(self, text: str) -> int:
+        self._port.end_line()
+        return self._out.write(text)
+
+    def flush(self) -> None:
+        self._out.flush()

@@ -45,6 +45,14 @@ class EditorLines:
             return None
 
 
+class Echo(Protocol):
+    """Where typed lines are echoed: a text stream, or one that ends an open line first."""
+
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
 class PlainLines:
     """Lines from a pipe or file, echoed after the prompt.
 
@@ -52,7 +60,7 @@ class PlainLines:
     (stdin a terminal while stdout is piped) must not keep Ctrl+C waiting for Enter.
     """
 
-    def __init__(self, stream: TextIO, echo: TextIO) -> None:
+    def __init__(self, stream: TextIO, echo: Echo) -> None:
         self._stream = stream
         self._echo = echo
         self._queue: asyncio.Queue[str | None] | None = None

@@ -12,7 +12,7 @@ from bot.core.catalogue import Words
 from bot.core.wording import EXAMPLE_PROMPT
 
 #: The terminal's commands, in the order `/help` lists them.
-COMMANDS = ("/upload", "/export", "/status", "/credits", "/reset", "/help", "/quit")
+COMMANDS = ("/upload", "/export", "/cancel", "/status", "/credits", "/reset", "/help", "/quit")
 
 
 class TerminalWords(Words):

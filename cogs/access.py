@@ -61,3 +61,12 @@ def may_manage_bot(interaction: discord.Interaction) -> bool:
         return False
     permissions = interaction.permissions
     return permissions.manage_guild or permissions.administrator
+
+
+def may_manage_threads(interaction: discord.Interaction) -> bool:
+    """May this user stop what others started in a thread (cancel their render)? In a DM,
+    nobody but the requester is there to."""
+    if interaction.guild is None:
+        return False
+    permissions = interaction.permissions
+    return permissions.manage_threads or permissions.administrator

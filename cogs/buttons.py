@@ -11,6 +11,8 @@ works. Anyone who may talk in the thread may press them; others are told why not
 - Send again under a chat turn whose message never reached NemoVideo (the connection was
   refused before it left): send that message now. A message that may have arrived is never
   re-sent, because that could charge twice; those turns get no such button.
+- Cancel on the live status of a running render: cancel it (its requester, or someone who
+  can manage threads); nothing is posted for it afterwards.
 - Add credits under "out of credits": a server admin (Manage Server) privately gets how to
   add credits (for the bot's anonymous account, the link that claims it); others are told
   only an admin can.
@@ -28,7 +30,7 @@ import discord
 from bot.core.pacing import MAX_MESSAGE_CHARS
 from bot.core.port import Action
 from bot.core.records import Language
-from cogs.access import may_manage_bot, may_talk_here
+from cogs.access import may_manage_bot, may_manage_threads, may_talk_here
 from cogs.keys import conversation_key
 from cogs.pictures import timeline_file
 from cogs.replies import NO_MENTIONS, clip
@@ -57,6 +59,8 @@ def _look(action: Action, texts: EdgeTexts) -> tuple[str, str, discord.ButtonSty
         return texts.label_resend(), "📨", discord.ButtonStyle.secondary
     if action is Action.ADD_CREDITS:
         return texts.label_add_credits(), "💳", discord.ButtonStyle.secondary
+    if action is Action.CANCEL:
+        return texts.label_cancel(), "⏹️", discord.ButtonStyle.danger
     return texts.label_retry(), "🔁", discord.ButtonStyle.secondary
 
 
@@ -112,6 +116,12 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
             return
         if self.action is Action.ADD_CREDITS:
             text = await engine.add_credits_text(key, admin=may_manage_bot(interaction))
+            await interaction.response.send_message(
+                clip(text), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        if self.action is Action.CANCEL:
+            text = await engine.cancel(key, user_id, may_manage=may_manage_threads(interaction))
             await interaction.response.send_message(
                 clip(text), ephemeral=True, allowed_mentions=NO_MENTIONS
             )

@@ -113,6 +113,7 @@ async def _run_until_stopped(bot: NemoBot, token: str, stop: asyncio.Event) -> N
         finally:
             stopping.cancel()
             if not running.done():
+                await bot.engine.renders.finish_deliveries()  # while Discord is still there
                 log.info("stopping: closing the Discord connection")
                 await bot.close()
             await asyncio.gather(stopping, return_exceptions=True)

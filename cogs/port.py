@@ -26,13 +26,12 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 
 import discord
 
 from bot.core.pacing import MAX_MESSAGE_CHARS, RateBudget, split_message
-from bot.core.port import Action, MessageGone
+from bot.core.port import Action, MessageGone, OutgoingFile
 from bot.core.records import Language
 from cogs.buttons import action_view
 from cogs.keys import channel_id_of
@@ -53,6 +52,11 @@ REQUEST_TOO_LARGE = 40005
 def _nonce(nonce: str | None) -> str | int:
     """The nonce for `Messageable.send`: ours, or a random one as discord.py would pick."""
     return secrets.randbits(64) if nonce is None else nonce
+
+
+def _discord_files(files: Sequence[OutgoingFile]) -> list[discord.File]:
+    """Fresh `discord.File`s (each can be sent once: a retried post needs new ones)."""
+    return [discord.File(f.path, description=f.description or None) for f in files]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +163,10 @@ class DiscordPort:
                 raise MessageGone(message_id) from exc
             raise
 
-    async def send_file(
+    async def send_files(
         self,
         conversation: str,
-        path: Path,
+        files: Sequence[OutgoingFile],
         text: str,
         *,
         ping_user: int | None = None,
@@ -178,7 +182,7 @@ class DiscordPort:
                 channel,
                 "attach files",
                 lambda: channel.send(
-                    content, file=discord.File(path), allowed_mentions=mentions,
+                    content, files=_discord_files(files), allowed_mentions=mentions,
                     nonce=_nonce(nonce),
                 ),
             )

@@ -32,6 +32,7 @@ from cogs.access import (
     THREAD_PERMISSIONS,
     has_allowed_role,
     may_manage_bot,
+    may_manage_threads,
     missing,
 )
 from cogs.keys import conversation_key
@@ -268,6 +269,18 @@ class Studio(commands.Cog):
             interaction, texts.export_when_started() if starting else texts.export_requested()
         )
         self.bot.spawn(self.bot.engine.export(key, interaction.user.id), name=f"export-{key}")
+
+    @app_commands.command(
+        name=locale_str("cancel"),
+        description=locale_str("Cancel the render running in this thread."),
+    )
+    async def cancel(self, interaction: discord.Interaction[NemoBot]) -> None:
+        """Only its requester, or someone who can manage threads, may cancel a render."""
+        key = conversation_key(interaction.channel_id or 0)
+        text = await self.bot.engine.cancel(
+            key, interaction.user.id, may_manage=may_manage_threads(interaction)
+        )
+        await self._private(interaction, text)
 
     @app_commands.command(
         name=locale_str("status"),

@@ -168,6 +168,9 @@ class EdgeTexts(Words):
     def label_retry(self) -> str:
         return self._("Retry")
 
+    def label_cancel(self) -> str:
+        return self._("Cancel")
+
     def label_resend(self) -> str:
         return self._("Send again")
 

@@ -26,7 +26,7 @@ from bot.core.port import (
 )
 from bot.core.records import Language, TurnStatus
 from bot.core.recovery import Attempts, Recovery, recovery_for, wait_seconds
-from bot.core.renders import RenderManager
+from bot.core.renders import CancelOutcome, RenderManager
 from bot.core.store import Conversation, Store, Turn, fingerprint_state
 from bot.core.timings import Timings
 from bot.core.turn_line import Place, TurnLine
@@ -292,6 +292,8 @@ class Engine:
             await self._port.send(key, await self.status_text(key))
         elif intent is Intent.EXPORT:
             await self.export(key, message.author_id)
+        elif intent is Intent.CANCEL:
+            await self._port.send(key, await self.cancel(key, message.author_id))
         elif not has_visible_text(text):
             # Nothing to act on (a bare mention, `** **`): never a paid turn.
             if message.text:
@@ -386,6 +388,18 @@ class Engine:
             record = await self._store.get_conversation(conversation)
             assert record is not None
             await self.renders.start(conversation, record.session_id, state.draft, requester_id)
+
+    async def cancel(self, conversation: str, by: int | None, *, may_manage: bool = False) -> str:
+        """Cancel what the conversation is rendering, if `by` may (see RenderManager.cancel);
+        the sentence to answer with."""
+        wording = await self.wording_for(conversation)
+        outcome = await self.renders.cancel(conversation, by, may_manage=may_manage)
+        return {
+            CancelOutcome.NOTHING: wording.cancel_nothing,
+            CancelOutcome.NOT_YOURS: wording.cancel_not_yours,
+            CancelOutcome.CANCELLED: wording.cancel_done,
+            CancelOutcome.TOO_LATE: wording.cancel_too_late,
+        }[outcome]()
 
     async def retry_export(self, conversation: str, requester_id: int | None) -> None:
         """Retry under a failed export: post the last render again if it was rendered but

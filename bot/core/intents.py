@@ -6,6 +6,7 @@ The brief's routing table, in English and Chinese:
     "credits" / "积分" / "balance" / "余额"                 → CREDITS  (no chat turn)
     "status" / "状态" / "show tracks" / "timeline"          → STATUS   (no chat turn)
     "upload" / "上传" / a message with files                → UPLOAD   (no chat turn)
+    "cancel" / "取消" / "cancel the render" / "取消渲染"     → CANCEL   (no chat turn)
     everything else (generate, edit, add BGM…)              → CHAT     (a NemoVideo turn)
 
 A command is a short request whose keyword is essentially the whole of it: "export",
@@ -37,6 +38,7 @@ class Intent(StrEnum):
     CREDITS = "credits"
     STATUS = "status"
     UPLOAD = "upload"
+    CANCEL = "cancel"
     CHAT = "chat"
 
 
@@ -76,6 +78,9 @@ _EXPORT_WORDS = _words(
     """
 )
 _MEDIA_FORMAT = re.compile(r"\d{3,4}p?|[248]k|\d{2,3}fps")
+
+#: What "cancel" may come with and still mean: stop the render ("cancel the export").
+_CANCEL_WORDS = _words("cancel render rendering export exporting video clip job")
 
 _CREDITS_KEYWORDS = frozenset({"credits", "credit", "balance"})
 _CREDITS_WORDS = _words(
@@ -157,6 +162,8 @@ _HANDOVER_ZH = re.compile(
     r"(?:这是|这里是|给你|发你|发给你)?(?:我的)?(?:一些)?(?:文件|视频|图片|照片|素材|音乐|音频)?"
 )
 
+_CANCEL_ZH = re.compile(r"取消(?:渲染|导出|视频)?")
+
 _DISCORD_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 #: Mentions and channel links: they name someone or somewhere, they say nothing.
@@ -190,6 +197,8 @@ def _normalise(text: str) -> str:
 
 def _route_english(words: list[str]) -> Intent | None:
     present = set(words)
+    if "cancel" in present and present - _FILLERS <= _CANCEL_WORDS:
+        return Intent.CANCEL  # "cancel", "cancel the render"; "cancel the music" is a chat
     if not present or present & _NEGATIONS_EN:
         return None
     others = {w for w in present - _FILLERS if not _MEDIA_FORMAT.fullmatch(w)}
@@ -219,9 +228,11 @@ def _strip_chinese_fillers(compact: str) -> str:
 
 
 def _route_chinese(normalised: str) -> Intent | None:
+    core = _strip_chinese_fillers(normalised.replace(" ", ""))
+    if _CANCEL_ZH.fullmatch(core):
+        return Intent.CANCEL
     if _NEGATIONS_ZH.search(normalised):
         return None
-    core = _strip_chinese_fillers(normalised.replace(" ", ""))
     for intent, pattern in _COMMANDS_ZH:
         if core and pattern.fullmatch(core):
             return intent

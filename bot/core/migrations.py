@@ -155,6 +155,36 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE credentials;
     ALTER TABLE credentials_by_api RENAME TO credentials;
     """,
+    # 4: a render can be `cancelled` (by /cancel, the Cancel button, or "cancel" typed):
+    # SQLite cannot change a CHECK constraint, so the table is copied into one that allows it.
+    """
+    CREATE TABLE renders_v4 (
+        render_id         TEXT PRIMARY KEY,
+        conversation_key  TEXT NOT NULL,
+        session_id        TEXT,
+        requester_id      INTEGER,
+        status            TEXT NOT NULL CHECK (status IN (
+                              'submitting', 'pending', 'processing', 'completed',
+                              'delivering', 'delivered', 'undelivered', 'failed',
+                              'refused', 'replaced', 'gave_up', 'cancelled')),
+        progress          INTEGER NOT NULL DEFAULT 0,
+        output_url        TEXT,
+        error             TEXT,
+        message_id        TEXT,
+        attempts          INTEGER NOT NULL DEFAULT 0,
+        created_at        TEXT NOT NULL,
+        updated_at        TEXT NOT NULL,
+        delivered_at      TEXT
+    );
+    INSERT INTO renders_v4 SELECT render_id, conversation_key, session_id, requester_id,
+        status, progress, output_url, error, message_id, attempts, created_at, updated_at,
+        delivered_at FROM renders;
+    DROP TABLE renders;
+    ALTER TABLE renders_v4 RENAME TO renders;
+    CREATE INDEX renders_in_flight ON renders (created_at)
+        WHERE status IN ('submitting', 'pending', 'processing', 'completed', 'delivering');
+    CREATE INDEX renders_by_conversation ON renders (conversation_key, created_at);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

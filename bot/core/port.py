@@ -30,10 +30,20 @@ class Action(StrEnum):
     #: Under a failed export: export again; under a render that could not be posted, post
     #: it again (a new render only if NemoVideo no longer has it).
     RETRY_EXPORT = "retry_export"
+    #: On the live status of a running render: cancel it (its requester or a moderator).
+    CANCEL = "cancel"
 
 
 #: Discord takes a nonce of at most 25 characters.
 MAX_NONCE_CHARS = 25
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingFile:
+    """A file to post: the path on disk and its alt text (shown to screen readers)."""
+
+    path: Path
+    description: str = ""
 
 
 class MessageGone(Exception):
@@ -108,16 +118,17 @@ class ChatPort(Protocol):
         MessageGone when it cannot be edited."""
         ...
 
-    async def send_file(
+    async def send_files(
         self,
         conversation: str,
-        path: Path,
+        files: Sequence[OutgoingFile],
         text: str,
         *,
         ping_user: int | None = None,
         nonce: str | None = None,
     ) -> str:
-        """Post a file with a caption; returns the message id. `nonce` as for `send`."""
+        """Post files in one message with a caption; returns its id. `nonce` as for `send`
+        (one message for all of them, so a repeat posts none)."""
         ...
 
     async def upload_limit_bytes(self, conversation: str) -> int:

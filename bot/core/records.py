@@ -63,7 +63,8 @@ class RenderState(StrEnum):
     idempotent). Ended: `delivered`; `undelivered` (every delivery attempt failed: the user
     was told and may press Retry); `failed` (NemoVideo failed it, or forgot it); `refused`
     (NemoVideo would not take it: credits, plan, …); `replaced` (refused once and
-    submitted again under a new id); `gave_up` (too slow, or unreachable for too long).
+    submitted again under a new id); `gave_up` (too slow, or unreachable for too long);
+    `cancelled` (someone cancelled it: nothing is ever posted for it).
     """
 
     SUBMITTING = "submitting"
@@ -77,6 +78,12 @@ class RenderState(StrEnum):
     REFUSED = "refused"
     REPLACED = "replaced"
     GAVE_UP = "gave_up"
+    CANCELLED = "cancelled"
+
+    @property
+    def in_flight(self) -> bool:
+        """Still owed to the thread: resumed after a restart, watched while it runs."""
+        return self in IN_FLIGHT
 
 
 #: The states a restart resumes (see `RenderState`).
@@ -95,6 +102,7 @@ RenderEnd = Literal[
     RenderState.REFUSED,
     RenderState.REPLACED,
     RenderState.GAVE_UP,
+    RenderState.CANCELLED,
 ]
 
 

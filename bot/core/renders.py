@@ -24,10 +24,13 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 
 from bot.core.live import live_status
-from bot.core.port import MAX_NONCE_CHARS, Action, ChatPort, MessageGone
+from bot.core.port import MAX_NONCE_CHARS, Action, ChatPort, MessageGone, OutgoingFile
+from bot.core.preview import prepare_delivery_media
+from bot.core.progress import Stage, status_line
 from bot.core.records import Language, RenderEnd, RenderState
 from bot.core.recovery import Attempts, Recovery, wait_seconds
 from bot.core.store import Render, Store
@@ -54,6 +57,15 @@ WordingFor = Callable[[str], Awaitable[Wording]]
 MAX_POLL_ERRORS_IN_A_ROW = 6
 #: Delivery attempts (download + post) before the thread is told and offered Retry.
 DELIVERY_ATTEMPTS = 3
+
+
+class CancelOutcome(StrEnum):
+    """What `RenderManager.cancel` did."""
+
+    NOTHING = "nothing"  # no render in flight
+    NOT_YOURS = "not_yours"  # someone else's, and the caller may not manage threads
+    CANCELLED = "cancelled"
+    TOO_LATE = "too_late"  # it is being posted already
 
 
 def new_render_id() -> str:
@@ -97,6 +109,8 @@ class RenderManager:
         #: Conversations whose render `start` is submitting: a resume meanwhile must not
         #: submit it too (one render per conversation at a time).
         self._submitting: set[str] = set()
+        #: Renders whose delivery (download and post) this process is making.
+        self._delivering: set[str] = set()
 
     async def is_rendering(self, conversation: str) -> bool:
         """True while a render of this conversation is in flight (not yet delivered)."""
@@ -113,6 +127,7 @@ class RenderManager:
         message_id = await self._port.send(
             conversation,
             live_status(self._port, wording.render_started(), time.time()),
+            actions=(Action.CANCEL,),
             nonce=post_nonce(render.render_id, "progress"),
         )
         render = await self._store.update_render(render.render_id, message_id=message_id) or render
@@ -166,10 +181,61 @@ class RenderManager:
         self._watch(render.render_id)
         return True
 
+    async def cancel(
+        self, conversation: str, by: int | None, *, may_manage: bool = False
+    ) -> CancelOutcome:
+        """Cancel the conversation's render in flight, if `by` may: its requester (or, for
+        a render nobody requested, like the terminal's, anyone), or `may_manage`.
+
+        The store's move to `cancelled` is what guarantees that nothing is posted later:
+        the watcher's own moves (to `completed`, to a failure) no longer succeed, and a
+        restart does not resume it. NemoVideo is then asked to stop, as a courtesy to its
+        queue; a failure there changes nothing for the thread.
+        """
+        renders = await self._store.get_unfinished_renders(conversation)
+        if not renders:
+            return CancelOutcome.NOTHING
+        if not may_manage and any(r.requester_id not in (None, by) for r in renders):
+            return CancelOutcome.NOT_YOURS
+        wording = await self._wording_for(conversation)
+        outcome = CancelOutcome.TOO_LATE
+        for render in renders:
+            if not await self._store.end_render(
+                render.render_id, RenderState.CANCELLED, f"cancelled by {by}"
+            ):
+                continue  # being posted already (or it just ended)
+            outcome = CancelOutcome.CANCELLED
+            _log_end(render, render.render_id, "cancelled")
+            watcher = self._watchers.pop(render.render_id, None)
+            if watcher is not None:
+                watcher.cancel()
+            await self._stop_at_nemovideo(render.render_id)
+            try:
+                await self._show(render, render.render_id, wording.render_cancelled())
+            except Exception:
+                log.warning("render %s: could not mark its message cancelled", render.render_id)
+        return outcome
+
+    async def _stop_at_nemovideo(self, render_id: str) -> None:
+        try:
+            await self._client.cancel_render(render_id)
+        except NemoError as exc:
+            log.info("render %s: NemoVideo's cancel failed (%r)", render_id, exc)
+
     async def wait_idle(self) -> None:
         """Wait until every watcher has finished (end of input in `nemobot chat`)."""
         while self._watchers:
             await asyncio.gather(*self._watchers.values(), return_exceptions=True)
+
+    async def finish_deliveries(self) -> None:
+        """Before a shutdown closes the platform's connection: let deliveries under way
+        finish (up to a grace period). Cut off, one would be posted again at the next
+        start, and once the platform has forgotten its nonce (minutes, on Discord) that
+        would be a second post."""
+        delivering = [t for r, t in self._watchers.items() if r in self._delivering]
+        if delivering:
+            log.info("letting %d deliveries under way finish", len(delivering))
+            await asyncio.wait(delivering, timeout=self._timings.shutdown_delivery_grace_seconds)
 
     async def close(self) -> None:
         for task in self._watchers.values():
@@ -270,11 +336,17 @@ class RenderManager:
         started = time.monotonic()
         delay = self._timings.render_first_poll_seconds
         shown_progress = render.progress
+        shown_text: str | None = None
         errors_in_row = 0
         resubmitted = False
         while True:
             await asyncio.sleep(delay)
             delay = self._timings.next_render_poll(delay, time.monotonic() - started)
+            current = await self._store.get_render(render_id)
+            if current is None or not current.status.in_flight:
+                if current is not None and current.status is RenderState.CANCELLED:
+                    await self._stop_at_nemovideo(render_id)  # its submission may be newer
+                return  # cancelled (or ended by another process): nothing more to show
             try:
                 job = await self._client.fetch_render(render_id)
             except RenderFailed as exc:  # NemoVideo does not know this render
@@ -316,10 +388,12 @@ class RenderManager:
                     await self._store.advance_render(render_id, job.status, progress=job.progress)
                     or render
                 )
-                progress = wording.render_progress(job.progress)
-                since = render.created_at.timestamp()
+            stage = Stage.QUEUED if job.status is RenderStatus.PENDING else Stage.RENDERING
+            text = self._progress_line(render, wording, stage, job.progress)
+            if text != shown_text:  # at most one edit per poll, none when nothing changed
+                shown_text = text
                 render = await self._show(
-                    render, render_id, live_status(self._port, progress, since)
+                    render, render_id, text, (Action.CANCEL,), wording.language
                 )
             if time.monotonic() - started > self._timings.render_give_up_seconds:
                 await self._fail(render, wording, wording.render_gave_up(), RenderState.GAVE_UP)
@@ -353,6 +427,7 @@ class RenderManager:
         render_id = render.render_id
         if not await self._store.claim_delivery(render_id):
             return  # someone else is delivering it, or did
+        self._delivering.add(render_id)
         delay = self._timings.render_first_poll_seconds
         error: Exception | None = None
         try:
@@ -376,6 +451,8 @@ class RenderManager:
         except asyncio.CancelledError:  # shutting down: the next start delivers it
             await asyncio.shield(self._store.release_delivery(render_id))
             raise
+        finally:
+            self._delivering.discard(render_id)
         await self._undelivered(render, job, wording, error)
 
     async def _undelivered(
@@ -397,6 +474,19 @@ class RenderManager:
         await self._store.give_up_delivery(render_id, repr(error))
         _log_end(render, render_id, "undelivered")
 
+    def _progress_line(self, render: Render, wording: Wording, stage: Stage, percent: int) -> str:
+        clock = self._port.clock_since(render.created_at.timestamp())
+        started = wording.started_at(clock) if clock else ""
+        return status_line(wording.render_stage(stage), percent, started)
+
+    async def _show_stage(self, render: Render, wording: Wording, stage: Stage) -> None:
+        """Cosmetic: the progress message names the delivery's stage (the render is done)."""
+        try:
+            await self._show(render, render.render_id,
+                             self._progress_line(render, wording, stage, 100))
+        except Exception:
+            log.warning("render %s: could not show its stage %s", render.render_id, stage)
+
     async def _progress_done(self, render: Render, wording: Wording) -> None:
         """Cosmetic: the progress message stops counting."""
         try:
@@ -405,33 +495,61 @@ class RenderManager:
             log.warning("render %s: could not update its progress message", render.render_id)
 
     async def _post(self, render: Render, job: RenderJob, wording: Wording) -> str:
-        """The file if it fits the conversation's upload limit, else the link."""
+        """Post the finished render in one message; says how ("file", "preview", "link").
+
+        The MP4 is downloaded (up to the downloader's cap, DOWNLOAD_MAX_BYTES) whatever the
+        channel's upload limit. If it fits, it is posted with its poster frame; if not, the
+        link goes with a preview made to fit (and the poster). When no preview could be
+        made (ffmpeg missing or failing, or the file is over the download cap), the link
+        goes alone with one sentence saying so: the delivery itself never depends on ffmpeg.
+        """
         conversation, link = render.conversation, job.output_url
         limit = await self._port.upload_limit_bytes(conversation)
-        if job.size_bytes is None or job.size_bytes <= limit:
-            with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
-                path = Path(folder) / f"{render.render_id}.mp4"
-                try:
-                    await self._client.download_render(job, path, max_bytes=limit)
-                    fits = True
-                except DownloadTooLarge:
-                    fits = False  # stopped at the limit: the link below instead
-                if fits:
-                    await self._port.send_file(
-                        conversation,
-                        path,
-                        wording.render_done_file(link),
-                        ping_user=render.requester_id,
-                        nonce=post_nonce(render.render_id),
-                    )
-                    return "file"
+        nonce = post_nonce(render.render_id)
+        with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
+            path = Path(folder) / f"{render.render_id}.mp4"
+            await self._show_stage(render, wording, Stage.DOWNLOADING)
+            try:
+                await self._client.download_render(job, path)
+            except DownloadTooLarge:
+                log.info("render %s is over the download cap: posting its link", render.render_id)
+                return await self._post_link(render, link, wording, nonce)
+            size = (await asyncio.to_thread(path.stat)).st_size
+            if size > limit:  # a preview takes a while to make: say so
+                await self._show_stage(render, wording, Stage.PREPARING)
+            media = await prepare_delivery_media(path, limit)
+            poster = await _poster_within(media.poster, wording, limit - min(size, limit))
+            if size <= limit:
+                files = [OutgoingFile(path, wording.video_alt()), *poster]
+                await self._show_stage(render, wording, Stage.UPLOADING)
+                await self._port.send_files(
+                    conversation, files, wording.render_done_file(link),
+                    ping_user=render.requester_id, nonce=nonce,
+                )
+                return "file"
+            if media.preview is None or link is None:
+                return await self._post_link(render, link, wording, nonce)
+            preview_size = (await asyncio.to_thread(media.preview.stat)).st_size
+            poster = await _poster_within(media.poster, wording, limit - preview_size)
+            files = [OutgoingFile(media.preview, wording.preview_alt()), *poster]
+            await self._show_stage(render, wording, Stage.UPLOADING)
+            await self._port.send_files(
+                conversation, files, wording.render_done_preview(link),
+                ping_user=render.requester_id, nonce=nonce,
+            )
+            return "preview"
+
+    async def _post_link(
+        self, render: Render, link: str | None, wording: Wording, nonce: str
+    ) -> str:
+        """The link alone, with the sentence that no preview could be made to play here."""
         if link is None:
             raise RenderFailed("the render has no download link")
         await self._port.send(
-            conversation,
-            wording.render_done_link(link),
+            render.conversation,
+            f"{wording.render_done_link(link)}\n{wording.preview_unavailable()}",
             ping_user=render.requester_id,
-            nonce=post_nonce(render.render_id),
+            nonce=nonce,
         )
         return "link"
 
@@ -484,3 +602,13 @@ class RenderManager:
 def _log_end(render: Render, render_id: str, outcome: str) -> None:
     seconds = (datetime.now(UTC) - render.created_at).total_seconds()
     log.info("render %s in %s %s after %.1fs", render_id, render.conversation, outcome, seconds)
+
+
+async def _poster_within(
+    poster: Path | None, wording: Wording, room_bytes: int
+) -> list[OutgoingFile]:
+    """The poster to post beside a video, if there is one and it fits in the room left."""
+    if poster is None:
+        return []
+    size = (await asyncio.to_thread(poster.stat)).st_size
+    return [OutgoingFile(poster, wording.poster_alt())] if size <= room_bytes else []

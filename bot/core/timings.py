@@ -33,6 +33,8 @@ class Timings:
     #: share of its render time (B4: 60 s renders waited 17 s, 31 %, at 1.6× up to 30 s).
     render_poll_share: float = 0.1
     render_give_up_seconds: float = 20 * 60.0
+    #: How long a shutdown lets deliveries under way finish before cutting them off.
+    shutdown_delivery_grace_seconds: float = 20.0
 
     def next_render_poll(self, delay: float, elapsed: float) -> float:
         """The wait before the next render poll, after waiting `delay` the last time, the

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from bot.core.catalogue import CATALOGUE, N_, Words
 from bot.core.gui_phrases import translate_gui
+from bot.core.progress import Stage
 from bot.nemo.errors import (
     ExportBlocked,
     FileTooLarge,
@@ -577,3 +578,54 @@ class Wording(Words):
     def status_files(self, names: Sequence[str]) -> str:
         """Under /status: the files uploaded into the session, in upload order."""
         return self._("📎 Files: {files}", files=self._listed(names))
+
+    # ----- delivery media, render progress and cancel -------------------------------------
+
+    def poster_alt(self) -> str:
+        """Alt text of the poster frame posted with a video."""
+        return self._("Poster frame of your video")
+
+    def video_alt(self) -> str:
+        return self._("Your rendered video")
+
+    def preview_alt(self) -> str:
+        return self._("A smaller preview of your video (the full one is at the link)")
+
+    def render_stage(self, stage: Stage) -> str:
+        """The words before a render's progress bar."""
+        return self._(_STAGE_WORDS[stage])
+
+    def started_at(self, clock: str) -> str:
+        """After the progress bar: `clock` is the platform's "how long ago" marker."""
+        return self._("started {clock}", clock=clock)
+
+    def render_cancelled(self) -> str:
+        """The render's status message once it is cancelled."""
+        return self._(
+            "⏹️ Render cancelled — nothing will be posted for it. Say “export” to render again."
+        )
+
+    def cancel_done(self) -> str:
+        return self._("⏹️ Cancelled the render.")
+
+    def cancel_nothing(self) -> str:
+        return self._("Nothing to cancel: no render is running in this conversation.")
+
+    def cancel_not_yours(self) -> str:
+        return self._(
+            "Only the person who started this render (or someone who can manage threads) can "
+            "cancel it."
+        )
+
+    def cancel_too_late(self) -> str:
+        return self._("Too late to cancel: the video is being posted right now.")
+
+
+#: The words before each stage's progress bar (msgids: translated in `render_stage`).
+_STAGE_WORDS = {
+    Stage.QUEUED: N_("🕒 Queued…"),
+    Stage.RENDERING: N_("🎞️ Rendering…"),
+    Stage.DOWNLOADING: N_("⬇️ Downloading the video…"),
+    Stage.PREPARING: N_("🖼️ Preparing the poster and preview…"),
+    Stage.UPLOADING: N_("📤 Uploading the video…"),
+}

@@ -62,6 +62,9 @@ def test_offline_chat_script_ends_with_an_mp4_on_disk(tmp_path: Path) -> None:
     assert video.read_bytes()[4:8] == b"ftyp"
     assert str(video) in out
     assert "http://127.0.0.1:" in out, "the link is printed with the path"
+    [poster] = list((tmp_path / "exports").glob("*.poster.jpg"))
+    assert poster.read_bytes()[:3] == b"\xff\xd8\xff", "the poster frame is a JPEG"
+    assert f"🖼️ Poster frame of your video saved to {poster}" in out
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from bot.core.migrations import SCHEMA_VERSION
 from bot.doctor import (
     GATEWAY_GUILD_MEMBERS,
     GATEWAY_MESSAGE_CONTENT,
@@ -205,7 +206,7 @@ async def test_quick_checks_the_database_that_database_url_names_on_either_engin
     assert code == 0, report
     database = row(report, "database")
     assert mark(report, "database") == "✓"
-    assert "schema version 3 (current)" in database
+    assert f"schema version {SCHEMA_VERSION} (current)" in database
     engine_words = "PostgreSQL" if database_url.startswith("postgresql") else "wal journal"
     assert engine_words in database
     assert not unused.exists(), "DATABASE_URL wins over DATABASE_PATH"

@@ -96,6 +96,15 @@ EXPORT, CREDITS, STATUS, UPLOAD, CHAT = (
         ("把标题动画的状态改成慢一点", CHAT),
         ("上传的图片放在开头", CHAT),
         ("生成一个15秒的日落视频，配上背景音乐", CHAT),
+        # cancel: the whole message, or with what it stops; anything more is an edit
+        ("cancel", Intent.CANCEL),
+        ("Cancel the render, please", Intent.CANCEL),
+        ("cancel export", Intent.CANCEL),
+        ("取消", Intent.CANCEL),
+        ("请取消渲染", Intent.CANCEL),
+        ("cancel the music and add a title", CHAT),
+        ("don't cancel", CHAT),
+        ("取消背景音乐", CHAT),
     ],
 )
 def test_route_table(text: str, expected: Intent) -> None:

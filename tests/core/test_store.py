@@ -368,7 +368,7 @@ async def _render_at(store: Store, render_id: str, state: RenderState) -> None:
     if state is RenderState.SUBMITTING:
         return
     if state in (RenderState.FAILED, RenderState.REFUSED, RenderState.REPLACED,
-                 RenderState.GAVE_UP):
+                 RenderState.GAVE_UP, RenderState.CANCELLED):
         assert await store.end_render(render_id, state, "why")
         return
     assert await store.advance_render(render_id, RenderStatus.PROCESSING, progress=40)

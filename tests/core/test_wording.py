@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from bot.core.progress import Stage
 from bot.core.wording import (
     SUPPORTED_FORMATS,
     Wording,
@@ -61,6 +62,8 @@ def _sentences(wording: Wording) -> dict[str, str]:
         "uploaded": (["a.mp4", "b.png"],),
         "status_files": (["a.mp4", "b.png"],),
         "render_progress": (40,),
+        "render_stage": (Stage.RENDERING,),
+        "started_at": ("<t:1764756000:R>",),
         "render_done_link": ("https://cdn.example/x.mp4",),
         "render_done_preview": ("https://cdn.example/x.mp4",),
         "render_undelivered": ("https://cdn.example/x.mp4",),

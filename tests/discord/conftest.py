@@ -41,6 +41,7 @@ FAST = Timings(
     render_poll_backoff=1.0,
     render_max_poll_seconds=0.05,
     render_give_up_seconds=30.0,
+    shutdown_delivery_grace_seconds=1.0,
 )
 #: Flow tests do not wait out Discord's 5-writes-per-5-s channel budget for real; the
 #: budget itself is tested with Discord's numbers on a fake clock (test_port.py).

@@ -43,7 +43,7 @@ async def test_export_button_delivers_the_mp4_and_pings_only_the_presser(
 
 
 @pytest.mark.emulator(large_render=True)
-async def test_a_video_over_the_upload_limit_is_delivered_as_its_link(
+async def test_a_video_over_the_upload_limit_is_delivered_as_its_link_and_a_preview(
     studio: WorldFactory,
 ) -> None:
     world = await studio()
@@ -53,7 +53,8 @@ async def test_a_video_over_the_upload_limit_is_delivered_as_its_link(
     await world.idle()
 
     delivered = world.bot_messages(thread)[-1]
-    assert not delivered.attachments
+    names = [a.filename for a in delivered.attachments]
+    assert len(names) == 2 and names[0].endswith(".preview.mp4") and names[1].endswith(".jpg")
     assert world.emulator.url in delivered.content and ".mp4" in delivered.content
     assert [user.id for user in delivered.mentions] == [world.alice.id]
 

@@ -198,7 +198,9 @@ async def test_help_explains_how_to_start_privately(studio: WorldFactory) -> Non
     assert "/video" in result.response.content and "/export" in result.response.content
 
 
-@pytest.mark.parametrize("command", ["video", "export", "status", "credits", "reset", "help"])
+@pytest.mark.parametrize(
+    "command", ["video", "export", "cancel", "status", "credits", "reset", "help"]
+)
 async def test_every_command_is_described_for_users(studio: WorldFactory, command: str) -> None:
     world = await studio()
 
@@ -218,6 +220,7 @@ async def test_every_command_is_described_for_users(studio: WorldFactory, comman
         ("/status", "thread", {}),
         ("/credits", "thread", {}),
         ("/reset", "thread", {}),
+        ("/cancel", "thread", {}),
         ("/help", "thread", {}),
         ("Export MP4", "reply", {}),
         ("Timeline", "reply", {}),

@@ -9,7 +9,7 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.core.port import Action, MessageGone
+from bot.core.port import Action, MessageGone, OutgoingFile
 from cogs.keys import channel_id_of, conversation_key
 from cogs.port import DEFAULT_UPLOAD_BYTES, DiscordLimits, DiscordPort
 from tests.discord.conftest import World, WorldFactory, start_video
@@ -162,8 +162,9 @@ async def test_a_file_discord_refuses_as_too_large_becomes_its_link(
     world.env.inject_error("POST", "/channels/*/messages", status=413, code=40005,
                            message="Request entity too large")
 
-    await world.bot.port.send_file(key, video, "✅ Ready: https://example.invalid/render.mp4",
-                                   ping_user=world.alice.id)
+    await world.bot.port.send_files(key, [OutgoingFile(video)],
+                                    "✅ Ready: https://example.invalid/render.mp4",
+                                    ping_user=world.alice.id)
     await world.env.settle()
 
     posted = world.channel.last_message

@@ -99,13 +99,16 @@ async def test_video_streams_into_one_message_then_export_uploads_an_mp4_pinging
 
     assert click.calls, "the button press was answered"
     upload = uploads[0]
-    assert (upload.method, upload.is_multipart, len(upload.files)) == ("POST", True, 1)
-    sent = upload.files[0]
+    assert (upload.method, upload.is_multipart, len(upload.files)) == ("POST", True, 2)
+    sent, poster = upload.files
     assert sent.filename is not None and sent.filename.endswith(".mp4")
+    assert poster.filename is not None and poster.filename.endswith(".poster.jpg")
     assert sent.size > 0
-    attachment = upload.response["attachments"][0]
+    attachment, poster_attachment = upload.response["attachments"]
     mp4 = fake.attachment_bytes(attachment["id"])
     assert (len(mp4), mp4[4:8]) == (sent.size, b"ftyp")
+    assert fake.attachment_bytes(poster_attachment["id"])[:3] == b"\xff\xd8\xff"  # JPEG
+    assert poster_attachment["description"] == Wording("en").poster_alt()
     mentions = upload.body["allowed_mentions"]
     assert mentioned_ids(mentions, "users") == [str(fake.alice.id)]
     assert mentions.get("parse") == [] and not mentions.get("roles")
@@ -114,7 +117,7 @@ async def test_video_streams_into_one_message_then_export_uploads_an_mp4_pinging
 
 
 @pytest.mark.emulator(large_render=True)
-async def test_a_render_over_the_upload_limit_is_posted_as_a_link_without_an_upload(
+async def test_a_render_over_the_upload_limit_is_posted_as_its_link_and_a_preview_that_fits(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
     async with run_fake_discord() as fake, nemobot_running(fake, emulator, tmp_path):
@@ -133,7 +136,14 @@ async def test_a_render_over_the_upload_limit_is_posted_as_a_link_without_an_upl
     assert (message.method, message.status) == ("POST", 200)
     assert link in message.body["content"]
     assert mentioned_ids(message.body["allowed_mentions"], "users") == [str(fake.alice.id)]
-    assert [r for r in fake.requests if r.files] == []  # no upload was even tried
+    clip, poster = message.files
+    assert clip.filename is not None and clip.filename.endswith(".preview.mp4")
+    assert poster.filename is not None and poster.filename.endswith(".poster.jpg")
+    assert clip.size + poster.size < fake.state.filesize_limit == DEFAULT_UPLOAD_BYTES
+    assert [r.files for r in fake.requests if r.files] == [message.files]  # one message
+    preview_attachment = message.response["attachments"][0]
+    assert preview_attachment["description"] == Wording("en").preview_alt()
+    assert fake.attachment_bytes(preview_attachment["id"])[4:8] == b"ftyp"
     assert_bodies_match_discords_schema(fake)
 
 

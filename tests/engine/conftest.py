@@ -37,6 +37,7 @@ FAST = Timings(
     render_poll_backoff=1.5,
     render_max_poll_seconds=0.2,
     render_give_up_seconds=20.0,
+    shutdown_delivery_grace_seconds=0.2,
 )
 
 KEY = "test:thread-1"

@@ -7,10 +7,18 @@ import contextlib
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from bot.core.port import Action, MessageGone
+from bot.core.port import Action, MessageGone, OutgoingFile
 from bot.core.records import Language
+
+
+@dataclass(frozen=True)
+class Attached:
+    """A file posted with a message, as it was uploaded."""
+
+    name: str
+    data: bytes
+    description: str
 
 
 @dataclass
@@ -24,6 +32,8 @@ class Shown:
     ping_user: int | None = None
     file_name: str | None = None
     file_bytes: bytes | None = None
+    #: Every file of the message (the first is also `file_name` / `file_bytes`).
+    attached: list[Attached] = field(default_factory=list)
     versions: list[str] = field(default_factory=list)
 
 
@@ -90,10 +100,10 @@ class MemoryPort:
         self.edits += 1
         self._changed.set()
 
-    async def send_file(
+    async def send_files(
         self,
         conversation: str,
-        path: Path,
+        files: Sequence[OutgoingFile],
         text: str,
         *,
         ping_user: int | None = None,
@@ -106,10 +116,15 @@ class MemoryPort:
             raise RuntimeError("the platform refused the upload")
         if nonce is not None and nonce in self.nonces:
             return self.nonces[nonce]
+        total = sum(f.path.stat().st_size for f in files)
+        assert total <= self.upload_limit, "files over the upload limit"
         message_id = await self.send(conversation, text, ping_user=ping_user, nonce=nonce)
         shown = self.by_id(message_id)
-        shown.file_name = path.name
-        shown.file_bytes = path.read_bytes()
+        shown.attached = [
+            Attached(f.path.name, f.path.read_bytes(), f.description) for f in files
+        ]
+        shown.file_name = files[0].path.name
+        shown.file_bytes = shown.attached[0].data
         return message_id
 
     async def upload_limit_bytes(self, conversation: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from bot.core.records import RenderState
 from bot.core.timings import Timings
 from bot.core.wording import Wording
 from bot.nemo.errors import ExportBlocked, RenderFailed
-from tests.engine.conftest import KEY, Rig, fast_config, registered_token
+from tests.engine.conftest import FAST, KEY, Rig, fast_config, registered_token
 from tests.engine.memport import MemoryPort
 from tests.engine.test_turns import GENERATE, say
 
@@ -200,6 +201,25 @@ async def test_stopping_in_the_middle_of_posting_the_video_delivers_it_after_the
         await rig.engine.drain()
     assert len(port.files()) == 1
     assert port.files()[0].ping_user == REQUESTER
+
+
+async def test_a_stop_while_the_video_is_being_posted_lets_the_post_finish(
+    make_rig: Any,
+) -> None:
+    held = MemoryPort()
+    held.hold_files = asyncio.Event()
+    patient = dataclasses.replace(FAST, shutdown_delivery_grace_seconds=30.0)
+    async with make_rig(port=held, timings=patient, nemo_token=registered_token()) as rig:
+        await generated(rig)
+        await say(rig, "export", author=REQUESTER)
+        await asyncio.wait_for(held.file_started.wait(), 10)
+        stopping = asyncio.create_task(rig.engine.renders.finish_deliveries())
+        await asyncio.sleep(0)  # the shutdown has begun: it waits for the post
+        held.hold_files.set()
+        await stopping
+        render = await rig.store.get_latest_render(KEY)
+    assert len(held.files()) == 1
+    assert render is not None and render.status is RenderState.DELIVERED
 
 
 async def test_a_failure_after_the_video_was_posted_never_posts_it_twice(make_rig: Any) -> None:
