@@ -41,7 +41,7 @@ async def test_the_status_shows_a_bar_through_queued_rendering_downloading_and_u
         for v in status.versions[1:]
     ]
     assert labels[:2] == [Stage.QUEUED, Stage.RENDERING], status.versions
-    assert labels[-3:] == [Stage.DOWNLOADING, Stage.UPLOADING, EN.render_progress(100)]
+    assert labels[-3:] == [Stage.DOWNLOADING, Stage.UPLOADING, EN.render_finished()]
     assert f"{EN.render_stage(Stage.UPLOADING)} {bar(100)} · {EN.started_at('[since')}" in (
         status.versions[-2]
     )
