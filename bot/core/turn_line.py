@@ -36,6 +36,10 @@ class TurnLine:
         """A turn is running now."""
         return self._running
 
+    def reading_before(self, ticket: int) -> bool:
+        """A message that took its place before `ticket` is still reading its files."""
+        return any(earlier < ticket for earlier in self._reading)
+
     @contextlib.asynccontextmanager
     async def place(self) -> AsyncIterator[Place]:
         """Take a place in line now; leaving the block gives it up if unused."""
@@ -76,13 +80,9 @@ class Place:
         self.taken = False
         self._left = False
 
-    def first(self) -> bool:
-        """Nothing runs or waits ahead of this place: its turn would start at once."""
-        return self._line._serving == self._ticket and not self._line._running
-
     def behind_files(self) -> bool:
         """An earlier message in line is still reading its files from the platform."""
-        return any(ticket < self._ticket for ticket in self._line._reading)
+        return self._line.reading_before(self._ticket)
 
     def reading_files(self, reading: bool) -> None:
         """Mark whether this place's message is reading its files (leaving the line clears it)."""
