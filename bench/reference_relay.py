@@ -28,7 +28,7 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core.pacing import split_message
+from bot.core.message_split import split_message
 from bot.nemo.auth import MemoryCredentialStore, TokenSource
 from bot.nemo.client import Attribution, NemoClient
 from bot.nemo.events import TextEvent

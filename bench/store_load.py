@@ -106,7 +106,7 @@ async def measure(store: Store, keys: list[str], seconds: float, phase: str,
 
 async def run(count: int, seconds: float) -> tuple[Load, Load, Load]:
     with tempfile.TemporaryDirectory(prefix="b6-") as tmp:
-        async with Store.open(Path(tmp) / "nemobot.sqlite3") as store:
+        async with await Store.open(Path(tmp) / "nemobot.sqlite3") as store:
             keys = [f"discord:{1000 + n}" for n in range(count)]
             for key in keys:
                 await store.save_conversation(key, session_id=f"session-{key}")

@@ -191,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(serve_forever(args.host, args.port, config))
 
     if args.command == "chat":
-        from bot.terminal import run_chat
+        from bot.terminal.chat import run_chat
 
         return _run(run_chat(settings, offline=args.offline, conversation=args.conversation))
 
@@ -204,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if settings.discord_token is None:
             print(NO_DISCORD_TOKEN, file=sys.stderr)
             return 2
-        from cogs.launcher import run_bot
+        from cogs.run_bot import run_bot
 
         return _run(run_bot(settings))
 

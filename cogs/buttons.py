@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.core.pacing import MAX_MESSAGE_CHARS
+from bot.core.message_split import MAX_MESSAGE_CHARS
 from bot.core.port import Action
 from bot.core.records import Language
 from cogs.access import may_manage_bot, may_manage_threads, may_talk_here

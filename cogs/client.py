@@ -1,7 +1,7 @@
 """The Discord client: a `commands.Bot` handed its services by the start-up code.
 
 `NemoBot` owns nothing it did not receive: the settings, store, NemoVideo client and
-engine come from `bot.runtime.open_services` (the launcher closes them), and the chat
+engine come from `bot.runtime.open_services` (`cogs.run_bot` closes them), and the chat
 port is attached to it here. `setup_hook` loads the cog, registers the restart-proof
 buttons and syncs the slash commands (translated from the message catalogue); the first
 `on_connect` (READY) resumes what a previous run left in flight. `NemoTree` answers

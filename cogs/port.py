@@ -30,8 +30,9 @@ from typing import TypeVar
 
 import discord
 
-from bot.core.pacing import MAX_MESSAGE_CHARS, RateBudget, split_message
+from bot.core.message_split import MAX_MESSAGE_CHARS, split_message
 from bot.core.port import Action, MessageGone, OutgoingFile
+from bot.core.rate_budget import RateBudget
 from bot.core.records import Language
 from cogs.buttons import action_view
 from cogs.keys import channel_id_of

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.core.pacing import MAX_MESSAGE_CHARS
+from bot.core.message_split import MAX_MESSAGE_CHARS
 
 NO_MENTIONS = discord.AllowedMentions.none()
 

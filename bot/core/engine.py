@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bot.core.conversation import TurnOutcome, TurnRunner
 from bot.core.intents import Intent, has_visible_text, is_upload_word, route
 from bot.core.live import LiveReply, live_status
+from bot.core.media_formats import MAX_UPLOAD_BYTES
 from bot.core.port import (
     Action,
     ChatPort,
@@ -27,10 +27,12 @@ from bot.core.port import (
 from bot.core.records import Language, TurnStatus
 from bot.core.recovery import Attempts, Recovery, recovery_for, wait_seconds
 from bot.core.renders import CancelOutcome, RenderManager
-from bot.core.store import Conversation, Store, Turn, fingerprint_state
+from bot.core.state_fingerprint import fingerprint_state
+from bot.core.store import Conversation, Store, Turn
 from bot.core.timings import Timings
 from bot.core.turn_line import Place, TurnLine
-from bot.core.uploads import MAX_UPLOAD_BYTES, StagedFile, UploadChecker
+from bot.core.turn_runner import TurnOutcome, TurnRunner
+from bot.core.uploads import StagedFile, UploadChecker
 from bot.core.wording import Doing, Wording, registration_url
 from bot.nemo.auth import TokenSource
 from bot.nemo.client import NemoClient

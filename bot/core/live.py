@@ -19,9 +19,10 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from bot.core.pacing import MIN_PAGE_CHARS, ReplyPacer, split_message
+from bot.core.message_split import MIN_PAGE_CHARS, split_message
 from bot.core.port import Action, ChatPort, MessageGone
 from bot.core.records import Language
+from bot.core.reply_pacer import ReplyPacer
 
 log = logging.getLogger(__name__)
 

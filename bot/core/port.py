@@ -1,7 +1,7 @@
 """The chat-platform port: everything the engine needs from Discord or the terminal.
 
 The engine never imports discord. It speaks to a `ChatPort`, which the edge implements
-(`cogs.port.DiscordPort`, `bot.terminal.TerminalPort`, and an in-memory one in tests).
+(`cogs.port.DiscordPort`, `bot.terminal.port.TerminalPort`, and an in-memory one in tests).
 Conversations are identified by a string key (`"discord:<thread id>"`, `"terminal:…"`);
 messages by the string id the port hands back.
 """

@@ -21,19 +21,16 @@ bot.core.store_postgres): the same SQL, the same migrations, the same behaviour.
 A SQLite file is created with mode 0600 (it holds a token), in WAL mode, with foreign keys
 on. Migrations (`bot.core.migrations`) run at open.
 
-    async with Store.open(path) as store:      # or: store = await Store.open(url)
+    async with await Store.open(path) as store:      # or a URL
         conversation = await store.get_conversation("discord:123")
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from collections.abc import Generator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from bot.core.migrations import SCHEMA_VERSION
 from bot.core.records import (
@@ -59,7 +56,6 @@ from bot.core.store_sql import (
 )
 from bot.core.store_tables import Clock, utc_now
 from bot.core.store_usage import UsageTable
-from bot.nemo.models import SessionState
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -70,68 +66,25 @@ __all__ = [
     "Turn",
     "TurnStatus",
     "Upload",
-    "fingerprint_state",
 ]
 
 log = logging.getLogger(__name__)
 
 
-def fingerprint_state(state: SessionState) -> str:
-    """A stable hash of what a turn can change: the draft and the session's media.
-
-    Store it with `start_turn`; after a restart, a different fingerprint means the
-    interrupted turn did change the session.
-    """
-    material = {
-        "draft": state.draft.raw,
-        "video_infos": list(state.video_infos),
-        "generated_media": list(state.generated_media),
-    }
-    encoded = json.dumps(material, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
-
-
-class _Opening:
-    """What `Store.open` returns: await it, or use it with `async with`."""
-
-    def __init__(self, location: Location, now: Clock) -> None:
-        self._location = location
-        self._now = now
-        self._store: Store | None = None
-
-    def __await__(self) -> Generator[Any, None, Store]:
-        return Store._connect(self._location, self._now).__await__()
-
-    async def __aenter__(self) -> Store:
-        self._store = await Store._connect(self._location, self._now)
-        return self._store
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._store is not None:
-            await self._store.close()
-
-
 class Store(CredentialTable, RenderTable, UsageTable):
     """Typed access to the database. Build it with `Store.open(path_or_url)`."""
 
-    @staticmethod
-    def open(target: Path | str, *, now: Clock = utc_now) -> _Opening:
+    @classmethod
+    async def open(cls, target: Path | str, *, now: Clock = utc_now) -> Store:
         """Open (creating if needed) the database and bring its schema up to date.
 
         `target` is a file path, or a URL: `sqlite:///relative/file`,
         `sqlite:////absolute/file` or `postgresql://user@host:port/database` (a
         `?search_path=…` picks the schema). `now` is the clock used for every timestamp
-        the store writes. A URL of another kind raises ValueError.
+        the store writes. A URL of another kind raises ValueError. The store is an async
+        context manager that closes it.
         """
-        return _Opening(parse_location(target), now)
-
-    @classmethod
-    async def _connect(cls, location: Location, now: Clock) -> Store:
+        location = parse_location(target)
         db = await open_database(location)
         log.debug("opened store %s at schema version %s", location, SCHEMA_VERSION)
         return cls(db, now)

@@ -42,7 +42,7 @@ class Copied:
 
 async def copy_database(source: Path | str, target: Path | str) -> Copied:
     """Copy every row of `source` into the empty `target` (paths or DATABASE_URLs)."""
-    async with Store.open(source) as origin, Store.open(target) as destination:
+    async with await Store.open(source) as origin, await Store.open(target) as destination:
         for table, _ in TABLES:
             if await destination._one(f"SELECT 1 FROM {table} LIMIT 1") is not None:
                 raise TargetNotEmpty(table)

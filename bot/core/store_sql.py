@@ -16,6 +16,7 @@ import asyncio
 import logging
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -146,6 +147,25 @@ def _restrict_modes(path: Path) -> None:
             os.chmod(candidate, FILE_MODE)
 
 
+async def _enter_wal(db: aiosqlite.Connection) -> Row | None:
+    """`PRAGMA journal_mode = WAL`, tried again while another connection holds the file.
+
+    SQLite does not call the busy handler for every lock a journal-mode change meets, so a
+    process opening a new file at the same moment as another is told "database is locked"
+    at once instead of waiting: wait here, as long as the busy timeout would.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MILLISECONDS / 1000
+    while True:
+        try:
+            async with db.execute("PRAGMA journal_mode = WAL") as cursor:
+                row: Row | None = await cursor.fetchone()
+                return row
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(0.02)
+
+
 class SqliteDatabase:
     """One aiosqlite connection to a 0600 file, in WAL mode, foreign keys on; the schema
     version is SQLite's `user_version`."""
@@ -165,8 +185,7 @@ class SqliteDatabase:
             db.row_factory = sqlite3.Row
             await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MILLISECONDS}")
             await db.execute("PRAGMA foreign_keys = ON")
-            async with db.execute("PRAGMA journal_mode = WAL") as cursor:
-                row = await cursor.fetchone()
+            row = await _enter_wal(db)
             if row is None or str(row[0]).lower() != "wal":
                 log.warning("SQLite refused WAL mode for %s", path)
             await db.execute("PRAGMA synchronous = NORMAL")

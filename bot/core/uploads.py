@@ -18,17 +18,10 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
+from bot.core.media_formats import MAX_UPLOAD_BYTES, SUPPORTED_EXTENSIONS
 from bot.core.port import Attachment, AttachmentUnavailable
 from bot.core.wording import Wording
 from bot.nemo.client import UploadSource
-
-#: What NemoVideo accepts (the brief's list, plus .jpeg, which is a .jpg).
-SUPPORTED_EXTENSIONS = frozenset(
-    {"mp4", "mov", "avi", "webm", "mkv", "jpg", "jpeg", "png", "gif", "webp",
-     "mp3", "wav", "m4a", "aac"}
-)
-#: NemoVideo's upload limit.
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 log = logging.getLogger(__name__)
 

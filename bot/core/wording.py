@@ -21,7 +21,10 @@ from urllib.parse import quote
 
 from bot.core.catalogue import CATALOGUE, N_, Words
 from bot.core.gui_phrases import translate_gui
+from bot.core.media_formats import MAX_UPLOAD_MB, SUPPORTED_FORMATS
 from bot.core.progress import Stage
+from bot.core.sizes import human_size
+from bot.core.tool_kinds import ToolKind, tool_kind
 from bot.nemo.errors import (
     ExportBlocked,
     FileTooLarge,
@@ -55,8 +58,6 @@ class Explain(Protocol):
     ) -> Awaitable[str]: ...
 
 __all__ = [
-    "MAX_UPLOAD_MB",
-    "SUPPORTED_FORMATS",
     "Doing",
     "Explain",
     "Wording",
@@ -64,12 +65,6 @@ __all__ = [
     "registration_url",
     "translate_gui",
 ]
-
-#: What NemoVideo accepts, as the brief lists it.
-SUPPORTED_FORMATS = (
-    "mp4", "mov", "avi", "webm", "mkv", "jpg", "png", "gif", "webp", "mp3", "wav", "m4a", "aac",
-)
-MAX_UPLOAD_MB = 200
 
 _FORMATS = ", ".join(SUPPORTED_FORMATS)
 #: The example prompt the greetings and the help show (translated like any sentence).
@@ -88,29 +83,6 @@ def registration_url(web_url: str, user_id: str | None) -> str:
     """The brief's registration link, bound to the anonymous user so their work carries over."""
     base = f"{web_url.rstrip('/')}/register"
     return f"{base}?bind={quote(user_id, safe='')}" if user_id else base
-
-
-def _size(size_bytes: int) -> str:
-    """A human size: 512 KB, 12.5 MB, 200 MB, 1.2 GB (units of 1024)."""
-    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if size_bytes >= scale:
-            value = size_bytes / scale
-            text = f"{value:.1f}" if value < 100 else f"{value:.0f}"
-            return f"{text.removesuffix('.0')} {unit}"
-    return f"{size_bytes} bytes"
-
-
-def _tool_kind(tool_name: str) -> str:
-    name = tool_name.lower()
-    if any(word in name for word in ("understand", "analy", "inspect", "describe")):
-        return "look"
-    if name.startswith("generate_video") or "seedance" in name or "video_gen" in name:
-        return "video"
-    if any(word in name for word in ("music", "suno", "bgm", "audio", "sound")):
-        return "music"
-    if any(word in name for word in ("edit", "draft", "multitrack", "timeline", "track")):
-        return "edit"
-    return "other"
 
 
 class Wording(Words):
@@ -149,14 +121,14 @@ class Wording(Words):
 
     def tool_status(self, tool_name: str) -> str:
         """One line for what the backend is doing, from the name of the tool it called."""
-        kind = _tool_kind(tool_name)
-        if kind == "look":
+        kind = tool_kind(tool_name)
+        if kind is ToolKind.LOOK:
             return self._("🔍 Looking at your media…")
-        if kind == "video":
+        if kind is ToolKind.VIDEO:
             return self._("🎬 Generating video…")
-        if kind == "music":
+        if kind is ToolKind.MUSIC:
             return self._("🎵 Adding music…")
-        if kind == "edit":
+        if kind is ToolKind.EDIT:
             return self._("✂️ Editing the timeline…")
         return self._("⚙️ Working…")
 
@@ -358,7 +330,7 @@ class Wording(Words):
     # ----- uploads -------------------------------------------------------------------------
 
     def upload_too_large(self, name: str, size_bytes: int, limit_bytes: int) -> str:
-        size, limit = _size(size_bytes), _size(limit_bytes)
+        size, limit = human_size(size_bytes), human_size(limit_bytes)
         return self._(
             "📎 “{name}” is {size}, over the {limit} limit. Compress or trim it and send it "
             "again.",

@@ -33,7 +33,7 @@ async def nemobot(*args: str) -> tuple[int, str, str]:
 
 async def populate(path: Path) -> None:
     """A bot's memory after some use: every table has rows, some ids were skipped."""
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         await store.save_client_id(API, "client-1")
         await store.save_anonymous_token(API, TOKEN)
         await store.save_conversation("discord:1", session_id="s-1", owner_id=2**62)
@@ -63,7 +63,7 @@ async def test_a_populated_sqlite_file_is_copied_whole(tmp_path: Path, database_
     assert (code, err) == (0, ""), err
     assert f"(schema version {SCHEMA_VERSION})" in out
     assert "2 conversations, 2 turns, 2 uploads, 2 renders, 1 usage" in out
-    async with Store.open(source) as old, Store.open(database_url) as new:
+    async with await Store.open(source) as old, await Store.open(database_url) as new:
         assert await new.schema_version() == SCHEMA_VERSION
         assert await new.get_anonymous_token(API) == TOKEN
         assert await new.get_client_id(API) == "client-1"
@@ -86,20 +86,20 @@ async def test_a_copy_into_a_database_that_has_rows_is_refused(
 ) -> None:
     source = tmp_path / "old" / "nemobot.sqlite3"
     await populate(source)
-    async with Store.open(database_url) as target:
+    async with await Store.open(database_url) as target:
         await target.save_conversation("terminal:default", session_id="other")
 
     code, out, err = await nemobot("db", "copy", "--from", str(source), "--to", database_url)
 
     assert code == 1 and out == ""
     assert "is not empty (its conversations table has rows)" in err
-    async with Store.open(database_url) as target:
+    async with await Store.open(database_url) as target:
         assert await target.get_conversation("discord:1") is None, "nothing was merged"
 
 
 async def test_the_copy_knows_every_table_of_the_schema(tmp_path: Path) -> None:
     path = tmp_path / "nemobot.sqlite3"
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         rows = await store._all(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'sqlite_sequence'"
         )

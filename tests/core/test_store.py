@@ -15,7 +15,8 @@ import asyncpg
 import pytest
 
 from bot.core.migrations import MIGRATIONS, SCHEMA_VERSION
-from bot.core.store import RenderState, Store, TurnStatus, fingerprint_state
+from bot.core.state_fingerprint import fingerprint_state
+from bot.core.store import RenderState, Store, TurnStatus
 from bot.nemo.auth import CredentialStore
 from bot.nemo.draft import Draft
 from bot.nemo.models import AnonymousToken, RenderStatus, SessionState
@@ -47,7 +48,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def store(database_url: str, clock: FakeClock) -> AsyncIterator[Store]:
-    async with Store.open(database_url, now=clock) as opened:
+    async with await Store.open(database_url, now=clock) as opened:
         yield opened
 
 
@@ -60,7 +61,7 @@ async def _conversation(store: Store, key: str = KEY) -> None:
 
 async def test_open_creates_folder_and_a_private_file(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "data" / "bot.sqlite3"
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         await store.save_client_id(API, "c-1")
         for candidate in path.parent.iterdir():
             assert stat.S_IMODE(candidate.stat().st_mode) == 0o600, candidate.name
@@ -71,22 +72,22 @@ async def test_open_tightens_an_existing_world_readable_file(tmp_path: Path) -> 
     path = tmp_path / "bot.sqlite3"
     path.touch(mode=0o644)
     path.chmod(0o644)
-    async with Store.open(path):
+    async with await Store.open(path):
         pass
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 async def test_journal_mode_is_wal(tmp_path: Path) -> None:
-    async with Store.open(tmp_path / "db" / "nemobot.sqlite3") as store:
+    async with await Store.open(tmp_path / "db" / "nemobot.sqlite3") as store:
         assert (await store.journal_mode()).lower() == "wal"
 
 
 async def test_migrations_are_recorded_and_idempotent_on_reopen(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         assert await store.schema_version() == SCHEMA_VERSION
         await store.save_conversation(KEY, session_id="s-1")
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         assert await store.schema_version() == SCHEMA_VERSION
         assert (await store.get_conversation(KEY)) is not None
     with sqlite3.connect(path) as raw:
@@ -133,10 +134,10 @@ async def test_credentials_survive_close_and_reopen(database_url: str) -> None:
         expires_at=datetime(2026, 3, 18, tzinfo=UTC),
         credits=100,
     )
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         await store.save_client_id(API, "client-uuid")
         await store.save_anonymous_token(API, token)
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         assert await store.get_client_id(API) == "client-uuid"
         assert await store.get_anonymous_token(API) == token
 
@@ -218,7 +219,7 @@ async def test_a_pre_3_database_keeps_its_token_for_the_server_that_asks_first(
         "updated_at) VALUES (1, 'old-client', 'nmv_usr_kept', 'anon_1', NULL, 100, 'x');",
     )
 
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         token = await store.get_anonymous_token(API)
         assert token is not None and token.token == "nmv_usr_kept"
         assert await store.get_client_id(API) == "old-client"
@@ -318,12 +319,12 @@ async def test_finish_turn_refuses_a_status_that_is_not_an_end(
 
 async def test_unfinished_turns_survive_a_restart(database_url: str) -> None:
     path = database_url
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         await _conversation(store)
         running = await store.start_turn(KEY, author_id=1, status_message_id="m-1")
         done = await store.start_turn(KEY, author_id=1)
         await store.finish_turn(done.id, TurnStatus.FAILED)
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         assert [t.id for t in await store.get_unfinished_turns()] == [running.id]
 
 
@@ -422,7 +423,7 @@ async def test_two_processes_racing_on_one_database_deliver_a_render_once(
     database_url: str,
 ) -> None:
     path = database_url
-    async with Store.open(path) as first, Store.open(path) as second:
+    async with await Store.open(path) as first, await Store.open(path) as second:
         await _render_at(first, "r-1", RenderState.COMPLETED)
         results = await asyncio.gather(
             *(store.claim_delivery("r-1") for store in (first, second, first, second))
@@ -434,11 +435,11 @@ async def test_a_delivery_cut_off_by_a_kill_is_reopened_at_the_next_start(
     database_url: str,
 ) -> None:
     path = database_url
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         await _render_at(store, "r-cut-off", RenderState.DELIVERING)
         await _render_at(store, "r-live", RenderState.DELIVERING)
     # (no release: a SIGKILL runs no clean-up)
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         assert await store.reopen_cut_off_deliveries(live={"r-live"}) == 1
         reopened = await store.get_render("r-cut-off")
         live = await store.get_render("r-live")
@@ -492,7 +493,7 @@ async def test_migration_2_gives_old_renders_the_state_they_were_in(
         MIGRATIONS[0] + "INSERT INTO renders (render_id, conversation_key, status, error, "
         f"created_at, updated_at, delivered_at) VALUES {values};",
     )
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         assert await store.schema_version() == SCHEMA_VERSION
         states = {
             render_id: (render.status.value, render.delivered_at is not None)
@@ -513,10 +514,10 @@ async def test_migration_2_gives_old_renders_the_state_they_were_in(
 
 async def test_renders_survive_a_restart(database_url: str) -> None:
     path = database_url
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         await store.create_render("r-1", KEY, requester_id=5)
         await store.advance_render("r-1", RenderState.PROCESSING, progress=50)
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         [render] = await store.get_unfinished_renders()
         assert (render.render_id, render.requester_id, render.progress) == ("r-1", 5, 50)
 
@@ -570,7 +571,7 @@ async def test_another_process_reading_the_file_never_loses_the_bots_writes(
     path = tmp_path / "bot.sqlite3"
     reader = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); " \
              "c.execute('SELECT COUNT(*) FROM renders').fetchall(); c.close()"
-    async with Store.open(path) as store:
+    async with await Store.open(path) as store:
         await store.create_render("r-before", KEY)
         await asyncio.to_thread(
             subprocess.run, [sys.executable, "-c", reader, str(path)], check=True

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
+from bot.core.media_formats import SUPPORTED_FORMATS
 from bot.core.progress import Stage
 from bot.core.wording import (
-    SUPPORTED_FORMATS,
     Wording,
     normalize_language,
     registration_url,

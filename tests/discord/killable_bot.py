@@ -9,7 +9,7 @@ import sys
 from bot.core.timings import Timings
 from bot.log import setup_logging
 from bot.settings import Settings
-from cogs.launcher import run_bot
+from cogs.run_bot import run_bot
 
 #: The brief's waits, shrunk: first render poll after 0.2 s, then every 0.2 s.
 QUICK = Timings(

@@ -6,7 +6,7 @@ import dataclasses
 
 import discord
 
-from bot.core.store import fingerprint_state
+from bot.core.state_fingerprint import fingerprint_state
 from bot.core.wording import Wording
 from bot.nemo.errors import SessionNotFound
 from cogs.keys import conversation_key

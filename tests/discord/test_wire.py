@@ -244,7 +244,7 @@ async def test_a_turn_the_last_run_left_is_resumed_once_when_a_second_client_is_
         thread = fake.state.add_thread(fake.text_channel_id, SUNSET, owner=fake.bot_user)
         status = fake.state.create_message(int(thread["id"]), fake.bot_user, "💭 Thinking…")
         key = conversation_key(int(thread["id"]))
-        async with Store.open(tmp_path / "nemobot.sqlite3") as store:
+        async with await Store.open(tmp_path / "nemobot.sqlite3") as store:
             await store.save_conversation(key, session_id="session-of-the-last-run")
             await store.start_turn(key, author_id=fake.alice.id, status_message_id=status["id"])
         async with nemobot_running(fake, emulator, tmp_path):

@@ -1,6 +1,6 @@
 """Running the real `nemobot run` start-up path against the wire-level fake Discord.
 
-Shared by test_launcher.py and test_wire.py: the settings that point the bot at the fake
+Shared by test_run_bot.py and test_wire.py: the settings that point the bot at the fake
 and at the NemoVideo emulator, `nemobot_running` (run_bot in the background, stopped and
 checked afterwards), and readers for what the bot sent into a session thread.
 """
@@ -17,7 +17,7 @@ from pydantic import SecretStr
 
 from bot.emulator.server import RunningEmulator
 from bot.settings import Settings
-from cogs.launcher import run_bot
+from cogs.run_bot import run_bot
 from tests.discord.conftest import REGISTERED_TOKEN
 from tests.fakediscord import FakeDiscord, RecordedRequest
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.core.port import Action, IncomingMessage
 from bot.core.recovery import Attempts, Recovery, chat_actions_after, recovery_for, wait_seconds
-from bot.core.store import fingerprint_state
+from bot.core.state_fingerprint import fingerprint_state
 from bot.core.timings import Timings
 from bot.core.wording import Wording
 from bot.nemo.errors import (

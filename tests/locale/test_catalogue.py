@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po, write_po
 
 from bot.core.catalogue import CATALOGUE, LOCALE_DIR, Catalogue
 from bot.core.wording import Wording
-from bot.terminal_words import TerminalWords
+from bot.terminal.words import TerminalWords
 from cogs.texts import CatalogueTranslator, EdgeTexts, language_from_locale
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,7 +164,7 @@ def test_the_catalogues_ship_in_the_wheel_and_load_from_an_install(tmp_path: Pat
     assert shown[1] == "💭 思考中…"
 
 
-SPEAKERS = ("bot/core/wording.py", "cogs/texts.py", "bot/terminal_words.py")
+SPEAKERS = ("bot/core/wording.py", "cogs/texts.py", "bot/terminal/words.py")
 
 
 @pytest.mark.parametrize("path", SPEAKERS)

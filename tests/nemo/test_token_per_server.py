@@ -16,7 +16,7 @@ from bot.doctor import Check, run_checks
 from bot.emulator import RunningEmulator, run_emulator
 from bot.runtime import open_services
 from bot.settings import Settings
-from bot.terminal import run_chat
+from bot.terminal.chat import run_chat
 from tests.emulator.helpers import fast_config
 from tests.engine.memport import MemoryPort
 

@@ -21,8 +21,8 @@ from bot.emulator.server import RunningEmulator
 from bot.runtime import open_services
 from cogs.client import NemoBot, bot_intents
 from cogs.keys import conversation_key
-from cogs.launcher import run_bot
 from cogs.port import DiscordLimits, DiscordPort
+from cogs.run_bot import run_bot
 from tests.discord.wire_helpers import (
     READY_SECONDS,
     commands_synced,
@@ -119,7 +119,7 @@ async def test_without_the_message_content_intent_the_bot_runs_anyway(
 ) -> None:
     async with run_fake_discord(allowed_privileged_intents=0) as fake:
         stop = asyncio.Event()
-        with caplog.at_level(logging.WARNING, logger="cogs.launcher"):
+        with caplog.at_level(logging.WARNING, logger="cogs.run_bot"):
             bot_task = asyncio.create_task(
                 run_bot(settings_for(fake, emulator, tmp_path), stop=stop)
             )

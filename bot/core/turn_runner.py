@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from bot.core.gui_phrases import GuiTranslator
 from bot.core.live import LiveReply, live_status
-from bot.core.pacing import StallTimer
 from bot.core.port import Action, ChatPort
 from bot.core.recovery import (
     Attempts,
@@ -25,7 +24,8 @@ from bot.core.recovery import (
     recovery_for,
     wait_seconds,
 )
-from bot.core.store import fingerprint_state
+from bot.core.stall_timer import StallTimer
+from bot.core.state_fingerprint import fingerprint_state
 from bot.core.timings import Timings
 from bot.core.wording import Doing, Explain, Wording
 from bot.nemo.client import NemoClient
