@@ -31,7 +31,7 @@ from typing import TypeVar
 import discord
 
 from bot.core.message_split import MAX_MESSAGE_CHARS, split_message
-from bot.core.port import Action, MessageGone, OutgoingFile
+from bot.core.port import Action, MessageGone, OutgoingFile, Text, text_of
 from bot.core.rate_budget import RateBudget
 from bot.core.records import Language
 from cogs.buttons import action_view
@@ -141,22 +141,22 @@ class DiscordPort:
         self,
         conversation: str,
         message_id: str,
-        text: str,
+        text: Text,
         *,
         actions: Sequence[Action] = (),
         language: Language = "en",
     ) -> None:
         channel_id = channel_id_of(conversation)
         channel = await self._channel(channel_id)
-        content = clip(text or "…", self.max_message_chars)
         view = action_view(actions, channel_id, language)
         target = self._partial_message(channel, int(message_id))
+
+        def newest_edit() -> Awaitable[discord.Message]:
+            content = clip(text_of(text) or "…", self.max_message_chars)
+            return target.edit(content=content, view=view, allowed_mentions=NO_MENTIONS)
+
         try:
-            await self._write(
-                channel,
-                "edit messages",
-                lambda: target.edit(content=content, view=view, allowed_mentions=NO_MENTIONS),
-            )
+            await self._write(channel, "edit messages", newest_edit)
         except discord.NotFound as exc:
             raise MessageGone(message_id) from exc
         except discord.HTTPException as exc:

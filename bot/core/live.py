@@ -18,6 +18,8 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 
 from bot.core.message_split import MIN_PAGE_CHARS, split_message
 from bot.core.port import Action, ChatPort, MessageGone
@@ -25,6 +27,13 @@ from bot.core.records import Language
 from bot.core.reply_pacer import ReplyPacer
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Sent:
+    """The page an edit actually showed (it may be newer than the one it was asked with)."""
+
+    page: str
 
 #: Discord allows 5 message writes per 5 s per channel; an edit every 1.5 s leaves room
 #: for the extra message a long reply needs when it spills onto a second page.
@@ -162,6 +171,15 @@ class LiveReply:
             filled[longest : longest + 1] = parts
         return filled
 
+    def _newest(self, index: int, count: int, sent: _Sent) -> str:
+        """Page `index` of the newest text, when the edit leaves (a busy platform may have
+        kept it waiting while the reply grew); the page it was asked with if the newest
+        text has another number of pages (a cut moved: the next push sorts that out)."""
+        pages = self._fill(split_message(self._latest, self._port.max_message_chars))
+        if len(pages) == count:
+            sent.page = pages[index]
+        return sent.page
+
     async def _push(self, pages: Sequence[str], actions: Sequence[Action]) -> None:
         if self._ids and self._clock() - self._created_at > MAX_EDIT_AGE_SECONDS:
             self._ids, self._shown = [], []
@@ -173,15 +191,19 @@ class LiveReply:
             if index < len(self._ids):
                 if index < len(self._shown) and self._shown[index] == page and not page_actions:
                     continue
+                sent = _Sent(page)
+                newest = partial(self._newest, index, len(pages), sent)
                 try:
                     await self._port.edit(
-                        conversation, self._ids[index], page,
+                        conversation, self._ids[index], newest,
                         actions=page_actions, language=language,
                     )
                 except MessageGone:
+                    sent.page = page
                     self._ids[index] = await self._port.send(
                         conversation, page, actions=page_actions, language=language
                     )
+                page = sent.page
             else:
                 self._ids.append(
                     await self._port.send(

@@ -81,6 +81,15 @@ class IncomingMessage:
     attachments: Sequence[Attachment] = field(default_factory=tuple)
 
 
+#: A message's text, or a function that gives it when the write leaves (see `ChatPort.edit`).
+Text = str | Callable[[], str]
+
+
+def text_of(text: Text) -> str:
+    """The text itself, or what the function gives now."""
+    return text() if callable(text) else text
+
+
 class ChatPort(Protocol):
     """What the engine can do on a chat platform."""
 
@@ -109,13 +118,18 @@ class ChatPort(Protocol):
         self,
         conversation: str,
         message_id: str,
-        text: str,
+        text: Text,
         *,
         actions: Sequence[Action] = (),
         language: Language = "en",
     ) -> None:
         """Replace a message's text (`actions`, `language` as for `send`); raises
-        MessageGone when it cannot be edited."""
+        MessageGone when it cannot be edited.
+
+        `text` may be a function: it is called when the write leaves, after any wait for
+        the platform's budget, so a busy platform shows the newest text of a growing
+        reply rather than the text it had when the edit was asked for.
+        """
         ...
 
     async def send_files(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core import Draft
-from bot.core.port import Action, OutgoingFile
+from bot.core.port import Action, OutgoingFile, Text, text_of
 from bot.core.records import Language
 from bot.core.timeline_picture import write_timeline_png
 
@@ -68,13 +68,14 @@ class TerminalPort:
         self,
         conversation: str,
         message_id: str,
-        text: str,
+        text: Text,
         *,
         actions: Sequence[Action] = (),
         language: Language = "en",
     ) -> None:
         if not self._mine(conversation):
             return
+        text = text_of(text)
         lines = [line for line in text.splitlines() if line.strip()]
         if self._redraw and len(lines) == 1 and self._last == message_id:
             self._draw_open_line(message_id, lines[0])

@@ -8,7 +8,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.core.port import Action, MessageGone, OutgoingFile
+from bot.core.port import Action, MessageGone, OutgoingFile, Text, text_of
 from bot.core.records import Language
 
 
@@ -83,11 +83,12 @@ class MemoryPort:
         self,
         conversation: str,
         message_id: str,
-        text: str,
+        text: Text,
         *,
         actions: Sequence[Action] = (),
         language: Language = "en",
     ) -> None:
+        text = text_of(text)  # now: this port's writes leave at once
         assert len(text) <= self.max_message_chars, "edit over the platform limit"
         if self.broken_edits:
             raise RuntimeError("the platform is down")

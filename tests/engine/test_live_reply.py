@@ -144,3 +144,33 @@ async def test_the_first_text_replaces_the_placeholder_at_once_then_edits_are_pa
     await settle()
     assert port.texts() == ["The first words"]  # the next edit waits for the interval
     await reply.close()
+
+
+class BusyPort(MemoryPort):
+    """Holds every edit before it leaves, as a busy platform's budget does, until `release`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def edit(self, conversation: str, message_id: str, text: Any, **options: Any) -> None:
+        self.waiting.set()
+        await self.release.wait()
+        await super().edit(conversation, message_id, text, **options)
+
+
+async def test_an_edit_held_back_by_the_budget_shows_the_newest_text_when_it_leaves() -> None:
+    port = BusyPort()
+    reply = LiveReply(port, "c", interval_seconds=0.0)
+    await reply.start("💭 Thinking…")
+    reply.show("The sunset")
+    await port.waiting.wait()  # that edit waits for the budget …
+    reply.show("The sunset clip")
+    reply.show("The sunset clip now fades in.")  # … while the reply grows
+    port.release.set()
+    await settle()
+    message = port.messages[0]
+    assert message.versions == ["💭 Thinking…", "The sunset clip now fades in."]
+    await reply.finish("The sunset clip now fades in.")
+    assert message.versions == ["💭 Thinking…", "The sunset clip now fades in."]  # no repeat
