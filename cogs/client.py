@@ -109,6 +109,7 @@ class NemoBot(commands.Bot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=guild_ready_timeout,
+            http_trace=port.http_trace(),
         )
         self.services = services
         self.settings = services.settings

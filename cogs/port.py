@@ -28,11 +28,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+import aiohttp
 import discord
 
 from bot.core.message_split import MAX_MESSAGE_CHARS, split_message
 from bot.core.port import Action, MessageGone, OutgoingFile, Text, text_of
-from bot.core.rate_budget import RateBudget
+from bot.core.rate_budget import RateBudget, request_left
 from bot.core.records import Language
 from cogs.buttons import action_view
 from cogs.keys import channel_id_of
@@ -96,6 +97,18 @@ class DiscordPort:
         self._last_write: dict[int, float] = {}  # when a channel's shown text last changed
         self._fetched: dict[int, discord.abc.Messageable] = {}
         self._warned: set[tuple[int, str]] = set()
+
+    @staticmethod
+    def http_trace() -> aiohttp.TraceConfig:
+        """For discord.py's HTTP session: tells the budgets when each request really leaves
+        (after discord.py's own bucket waits), so a slot is counted from then."""
+
+        async def leaving(*_: object) -> None:
+            request_left()
+
+        trace = aiohttp.TraceConfig()
+        trace.on_request_start.append(leaving)
+        return trace
 
     def attach(self, bot: discord.Client) -> None:
         """Use this bot from now on (a restart in the same process attaches the new one)."""

@@ -1,6 +1,10 @@
 """At most `capacity` requests in any `per_seconds` window, as the server counts them,
 shared fairly between waiters.
 
+A request counts from the moment it leaves when the HTTP client says so (`request_left`,
+called from aiohttp's trace hook in the task that made the request), else from when it
+completed: the later of the two moments it can have reached the server.
+
 Only `RateBudget.acquire` and `slot` wait; the clock and the sleep are passed in, so tests
 run on a fake clock without sleeping.
 """
@@ -9,17 +13,41 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import heapq
 import itertools
 import math
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-__all__ = ["RateBudget"]
+__all__ = ["RateBudget", "request_left"]
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class _Held:
+    """One slot given to a request: when the request left, once it is known."""
+
+    __slots__ = ("budget", "left")
+
+    def __init__(self, budget: RateBudget) -> None:
+        self.budget = budget
+        self.left = False
+
+
+#: The slots the current task holds (a channel's and the global one, say).
+_HELD: contextvars.ContextVar[tuple[_Held, ...]] = contextvars.ContextVar("held", default=())
+
+
+def request_left() -> None:
+    """Say that the current task's request is leaving now (an HTTP client's trace hook).
+
+    Every slot the task holds then counts the request from now; a request that leaves a
+    second time (a client library's retry) counts twice, as the server sees it.
+    """
+    for held in _HELD.get():
+        held.budget._left(held)
 
 
 class RateBudget:
@@ -31,8 +59,9 @@ class RateBudget:
     more than their limit. A request reaches the server at some moment between being given
     its slot and its answer coming back (a client library may still hold it back for its own
     bucket, or retry it), so a slot is held from the moment it is given (`slot()`) until
-    `per_seconds` after the request has completed: then every window the server can see
-    holds at most `capacity` requests, however late each one really left.
+    `per_seconds` after the request left, as the client reports it (`request_left`), or
+    else after it completed: then every window the server can see holds at most
+    `capacity` requests, however late each one really left.
 
     Waiters are served by priority, lowest first (by default the time they started
     waiting, i.e. in arrival order); the Discord port passes the time a channel's shown text
@@ -55,7 +84,7 @@ class RateBudget:
         self.per_seconds = per_seconds
         self._clock = clock
         self._sleep = sleep
-        self._recent: deque[float] = deque()  # completion times, oldest first
+        self._recent: list[float] = []  # a heap of the times requests left (or completed)
         self._in_flight = 0
         self._queue: list[tuple[float, int]] = []  # (priority, arrival) heap
         self._turns: dict[tuple[float, int], asyncio.Event] = {}
@@ -69,7 +98,7 @@ class RateBudget:
 
     def _forget_old(self, now: float) -> None:
         while self._recent and self._recent[0] + self.per_seconds - now <= 0:
-            self._recent.popleft()
+            heapq.heappop(self._recent)
 
     def seconds_until_available(self) -> float:
         """0 when a slot is free now; `math.inf` while every slot is held by a request
@@ -86,7 +115,7 @@ class RateBudget:
         """Count a request made now if a slot is free and nobody waits (never waits)."""
         if self._queue or self.seconds_until_available() > 0:
             return False
-        self._recent.append(self._clock())
+        heapq.heappush(self._recent, self._clock())
         return True
 
     async def acquire(self, priority: float | None = None) -> None:
@@ -98,13 +127,24 @@ class RateBudget:
     async def slot(self, priority: float | None = None) -> AsyncIterator[None]:
         """Hold a slot while the request inside the block is made (see the class)."""
         await self._wait_turn(self._clock() if priority is None else priority)
+        held = _Held(self)
         self._in_flight += 1
+        token = _HELD.set((*_HELD.get(), held))
         try:
             yield
         finally:
-            self._in_flight -= 1
-            self._recent.append(self._clock())
+            _HELD.reset(token)
+            if not held.left:  # never heard from the client: count it from its answer
+                self._in_flight -= 1
+                heapq.heappush(self._recent, self._clock())
             self._head_wake.set()
+
+    def _left(self, held: _Held) -> None:
+        if not held.left:
+            held.left = True
+            self._in_flight -= 1
+        heapq.heappush(self._recent, self._clock())
+        self._head_wake.set()
 
     async def _wait_turn(self, priority: float) -> None:
         key = (priority, next(self._arrivals))
