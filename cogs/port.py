@@ -3,11 +3,15 @@
 A conversation key is `"discord:<channel id>"` (a session thread, or a DM channel). The
 port turns the engine's calls into Discord messages and keeps Discord happy:
 
-- rate: every message write waits for the channel's budget (5 writes per 5 s) and then the
-  bot's global one (50 requests per second, shared fairly: the channel whose shown text is
-  oldest goes first), counted as Discord counts them, so that many long streamed replies at
-  once do not run into 429s; the edge's other requests (opening a session thread) take
-  their global slots through `request`;
+- rate: every message write waits for the channel's budget (5 writes per 5 s), and every
+  request for the bot's global one (50 requests per second, shared fairly: the channel
+  whose shown text is oldest goes first), counted as Discord counts them, so that many
+  long streamed replies at once do not run into 429s. A write takes its global slot before
+  its text is read (so it shows the newest text); with discord.py's HTTP session traced
+  (`http_trace`, as `NemoBot` does) every other request takes its slot when it really
+  leaves, after any wait of discord.py's own for a route's bucket (opening many threads
+  in one channel), so that wait holds no slot; otherwise (another HTTP layer, as in
+  simcord) around the call;
 - mentions: nothing pings anyone (`AllowedMentions.none()`) except the one message with
   `ping_user`, which may ping that user and nobody else;
 - length: text over 2000 characters is split into several messages, buttons under the last;
@@ -21,11 +25,13 @@ port turns the engine's calls into Discord messages and keeps Discord happy:
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TypeVar
 
 import aiohttp
@@ -33,7 +39,7 @@ import discord
 
 from bot.core.message_split import MAX_MESSAGE_CHARS, split_message
 from bot.core.port import Action, MessageGone, OutgoingFile, Text, text_of
-from bot.core.rate_budget import RateBudget, request_left
+from bot.core.rate_budget import RateBudget
 from bot.core.records import Language
 from cogs.buttons import action_view
 from cogs.keys import channel_id_of
@@ -42,6 +48,11 @@ from cogs.replies import NO_MENTIONS, clip, only_user
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: Discord keeps these out of the bot's global limit (the interaction token is the auth).
+_OUTSIDE_GLOBAL_LIMIT = ("/interactions/", "/webhooks/")
+#: True while the current task makes a message write that holds its global slot already.
+_WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar("discord_write", default=False)
 
 #: Discord's upload limit where the guild has no boost (and in DMs).
 DEFAULT_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -97,17 +108,40 @@ class DiscordPort:
         self._last_write: dict[int, float] = {}  # when a channel's shown text last changed
         self._fetched: dict[int, discord.abc.Messageable] = {}
         self._warned: set[tuple[int, str]] = set()
+        self._http_counts = False  # True once discord.py's HTTP session is traced
 
-    @staticmethod
-    def http_trace() -> aiohttp.TraceConfig:
-        """For discord.py's HTTP session: tells the budgets when each request really leaves
-        (after discord.py's own bucket waits), so a slot is counted from then."""
+    def http_trace(self) -> aiohttp.TraceConfig:
+        """For discord.py's HTTP session: a request to Discord's API that is not a message
+        write of the port's (those hold their slot already) takes its global slot as it
+        leaves and gives it back with its answer; interaction and webhook requests are
+        outside Discord's global limit. From then on the port takes no slots for them.
 
-        async def leaving(*_: object) -> None:
-            request_left()
+        A request discord.py holds back for its own route bucket (opening threads in one
+        channel, say) then waits without holding a slot other channels could use.
+        """
+        budget = self._global_budget
+
+        async def leaving(
+            _: aiohttp.ClientSession,
+            context: SimpleNamespace,
+            request: aiohttp.TraceRequestStartParams,
+        ) -> None:
+            path = request.url.path
+            if _WRITING.get() or "/api/" not in path:
+                return
+            if not any(part in path for part in _OUTSIDE_GLOBAL_LIMIT):
+                context.slot = await budget.take()
+
+        async def answered(_: aiohttp.ClientSession, context: SimpleNamespace, __: object) -> None:
+            taken = getattr(context, "slot", None)
+            if taken is not None:
+                budget.give_back(taken)
 
         trace = aiohttp.TraceConfig()
         trace.on_request_start.append(leaving)
+        trace.on_request_end.append(answered)
+        trace.on_request_exception.append(answered)
+        self._http_counts = True
         return trace
 
     def attach(self, bot: discord.Client) -> None:
@@ -225,6 +259,12 @@ class DiscordPort:
         Discord counts every request the bot makes towards its 50 per second, not only
         message writes: one made beside the budget draws global 429s when the port is busy.
         """
+        return await self._globally(operation)
+
+    async def _globally(self, operation: Callable[[], Awaitable[T]]) -> T:
+        """Run one request (not a message write) within the global budget."""
+        if self._http_counts:  # the trace takes the slot when the request leaves
+            return await operation()
         async with self._global_budget.slot():
             return await operation()
 
@@ -252,8 +292,7 @@ class DiscordPort:
         if known is not None:
             return known
         try:
-            async with self._global_budget.slot():
-                fetched = await self.bot.fetch_channel(channel_id)
+            fetched = await self._globally(lambda: self.bot.fetch_channel(channel_id))
         except discord.Forbidden as exc:
             self.note_forbidden("view the channel", exc, channel_id)
             raise
@@ -297,10 +336,11 @@ class DiscordPort:
 
         A channel's writes go one at a time. Both budgets hold the write's slot until its
         window has passed after it completed (`RateBudget.slot`): the request reaches
-        Discord somewhere in between (discord.py may hold it back for its own bucket, or
-        retry it), so no window Discord sees can hold more than the budget. The global
-        budget serves the channel whose shown text is oldest first: every busy channel gets
-        its turn, none waits for all the others twice.
+        Discord somewhere in between, so no window Discord sees can hold more than the
+        budget. The write's text is read once it has both slots (the newest text of a
+        growing reply goes out, not the text it was queued with). The global budget serves
+        the channel whose shown text is oldest first: every busy channel gets its turn,
+        none waits for all the others twice.
         """
         budget = self._channel_budgets.get(channel_id)
         if budget is None:
@@ -313,7 +353,11 @@ class DiscordPort:
             shown_at = self._last_write.get(channel_id, self._clock())
             try:
                 async with self._global_budget.slot(priority=shown_at):
-                    return await operation()
+                    writing = _WRITING.set(True)
+                    try:
+                        return await operation()
+                    finally:
+                        _WRITING.reset(writing)
             finally:
                 self._last_write[channel_id] = self._clock()
 
@@ -345,8 +389,7 @@ class DiscordPort:
 
     async def _unarchive(self, thread: discord.Thread) -> None:
         try:
-            async with self._global_budget.slot():
-                await thread.edit(archived=False)
+            await self._globally(lambda: thread.edit(archived=False))
         except discord.Forbidden as exc:
             self.note_forbidden("unarchive the thread", exc, thread.id)
             raise

@@ -1,9 +1,9 @@
 """At most `capacity` requests in any `per_seconds` window, as the server counts them,
 shared fairly between waiters.
 
-A request counts from the moment it leaves when the HTTP client says so (`request_left`,
-called from aiohttp's trace hook in the task that made the request), else from when it
-completed: the later of the two moments it can have reached the server.
+A slot is taken before the request leaves and given back once its answer has come:
+`slot()` around the call, or `take` and `give_back` from an HTTP client's hooks (where
+a request is known to leave, after any wait of the client's own).
 
 Only `RateBudget.acquire` and `slot` wait; the clock and the sleep are passed in, so tests
 run on a fake clock without sleeping.
@@ -13,41 +13,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import heapq
 import itertools
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-__all__ = ["RateBudget", "request_left"]
+__all__ = ["RateBudget", "Slot"]
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 
-class _Held:
-    """One slot given to a request: when the request left, once it is known."""
+class Slot:
+    """A request's place in a budget, from `RateBudget.take` until `give_back`."""
 
-    __slots__ = ("budget", "left")
+    __slots__ = ("returned",)
 
-    def __init__(self, budget: RateBudget) -> None:
-        self.budget = budget
-        self.left = False
-
-
-#: The slots the current task holds (a channel's and the global one, say).
-_HELD: contextvars.ContextVar[tuple[_Held, ...]] = contextvars.ContextVar("held", default=())
-
-
-def request_left() -> None:
-    """Say that the current task's request is leaving now (an HTTP client's trace hook).
-
-    Every slot the task holds then counts the request from now; a request that leaves a
-    second time (a client library's retry) counts twice, as the server sees it.
-    """
-    for held in _HELD.get():
-        held.budget._left(held)
+    def __init__(self) -> None:
+        self.returned = False
 
 
 class RateBudget:
@@ -59,9 +43,8 @@ class RateBudget:
     more than their limit. A request reaches the server at some moment between being given
     its slot and its answer coming back (a client library may still hold it back for its own
     bucket, or retry it), so a slot is held from the moment it is given (`slot()`) until
-    `per_seconds` after the request left, as the client reports it (`request_left`), or
-    else after it completed: then every window the server can see holds at most
-    `capacity` requests, however late each one really left.
+    `per_seconds` after the request has completed: then every window the server can see
+    holds at most `capacity` requests, however late each one really left.
 
     Waiters are served by priority, lowest first (by default the time they started
     waiting, i.e. in arrival order); the Discord port passes the time a channel's shown text
@@ -126,23 +109,25 @@ class RateBudget:
     @contextlib.asynccontextmanager
     async def slot(self, priority: float | None = None) -> AsyncIterator[None]:
         """Hold a slot while the request inside the block is made (see the class)."""
-        await self._wait_turn(self._clock() if priority is None else priority)
-        held = _Held(self)
-        self._in_flight += 1
-        token = _HELD.set((*_HELD.get(), held))
+        taken = await self.take(priority)
         try:
             yield
         finally:
-            _HELD.reset(token)
-            if not held.left:  # never heard from the client: count it from its answer
-                self._in_flight -= 1
-                heapq.heappush(self._recent, self._clock())
-            self._head_wake.set()
+            self.give_back(taken)
 
-    def _left(self, held: _Held) -> None:
-        if not held.left:
-            held.left = True
-            self._in_flight -= 1
+    async def take(self, priority: float | None = None) -> Slot:
+        """Wait for a slot for a request about to leave; `give_back` it after the answer."""
+        await self._wait_turn(self._clock() if priority is None else priority)
+        self._in_flight += 1
+        return Slot()
+
+    def give_back(self, taken: Slot) -> None:
+        """The request has its answer (or failed): it counts for one more window from now.
+        Giving a slot back twice counts it once."""
+        if taken.returned:
+            return
+        taken.returned = True
+        self._in_flight -= 1
         heapq.heappush(self._recent, self._clock())
         self._head_wake.set()
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 import random
 from collections.abc import Awaitable
 
 import pytest
 
-from bot.core.rate_budget import RateBudget, request_left
+from bot.core.rate_budget import RateBudget
 from tests.core.fake_clock import FakeClock
 
 
@@ -108,44 +109,17 @@ async def test_a_request_held_back_after_its_slot_still_counts_in_every_window()
     assert all(arrivals[i + 5] - arrivals[i] >= 1.0 for i in range(len(arrivals) - 5))
 
 
-async def test_a_request_that_says_when_it_left_counts_from_then_not_from_its_answer() -> None:
-    time_line = VirtualTime()
-    budget = RateBudget(5, 1.0, clock=time_line, sleep=time_line.sleep)
-    rng = random.Random(5)
-    arrivals: list[float] = []
-
-    async def request() -> None:
-        async with budget.slot():
-            await time_line.sleep(rng.uniform(0.0, 0.5))  # held back by the client library
-            request_left()  # the HTTP client's trace hook
-            arrivals.append(time_line())
-            await time_line.sleep(0.8)  # a slow server: the answer comes back late
-
-    await time_line.run(asyncio.gather(*(request() for _ in range(60))))
-    assert all(arrivals[i + 5] - arrivals[i] >= 1.0 for i in range(len(arrivals) - 5))
-    # Each slot is held until a window after its request left: at most 0.5 + 1 s, so the
-    # 60 requests take at most 12 such turns. Counted from the answers, 0.8 s more each
-    # (over 21 s: a slow server would halve the budget).
-    assert arrivals[-1] - arrivals[0] <= 60 / 5 * (0.5 + 1.0)
-
-
-async def test_a_request_sent_twice_by_the_client_counts_twice() -> None:
-    clock = FakeClock()
-    budget = RateBudget(2, 1.0, clock=clock, sleep=clock.sleep)
-    async with budget.slot():
-        request_left()
-        request_left()  # the client library retried it
-    assert budget.seconds_until_available() == pytest.approx(1.0)
-
-
-async def test_only_the_task_holding_a_slot_marks_it_left() -> None:
+async def test_a_slot_taken_and_given_back_by_hooks_counts_from_its_answer_once() -> None:
     clock = FakeClock()
     budget = RateBudget(1, 1.0, clock=clock, sleep=clock.sleep)
-    request_left()  # outside any slot: nothing happens
-    async with budget.slot():
-        await asyncio.create_task(asyncio.sleep(0))  # another task, no slot of its own
-        clock.advance(0.5)
-    assert budget.seconds_until_available() == pytest.approx(1.0)  # counted from its end
+    taken = await budget.take()
+    assert budget.seconds_until_available() == math.inf  # in flight: no end known yet
+    clock.advance(0.5)
+    budget.give_back(taken)
+    budget.give_back(taken)  # an exception hook after the end hook: counted once
+    assert budget.seconds_until_available() == pytest.approx(1.0)
+    clock.advance(1.0)
+    assert budget.try_acquire()
 
 
 async def test_the_waiter_with_the_oldest_shown_text_goes_first() -> None:
