@@ -6,6 +6,12 @@ RESUMED. Events are delivered per session as Discord does: in sequence, filtered
 intents given at IDENTIFY (message content is blanked without MESSAGE_CONTENT unless the bot
 wrote or is mentioned in the message), buffered while a session is disconnected.
 
+Sharding: an IDENTIFY with `shard: [id, count]` makes a session of that shard. As Discord
+does, a guild and its events (anything with a `guild_id`, or a GUILD_* event about it) go
+only to the sessions of shard `(guild_id >> 22) % count`, and events of no guild (direct
+messages) only to shard 0; a session without `shard` gets everything. A shard id not below
+the count is closed with 4010 (Invalid shard).
+
 Compression: discord.py 2.7.1 asks for `compress=zlib-stream` (or `zstd-stream` when the
 `zstandard` package is importable). zlib-stream is honoured: one zlib stream per connection,
 every message ends with a Z_SYNC_FLUSH. Any other value gets plain text frames, which
@@ -106,6 +112,25 @@ class GatewaySession:
     seq: int = 0
     buffer: list[JSON] = field(default_factory=list)
     connection: _Connection | None = None
+    #: (shard id, shard count) from IDENTIFY; None for an unsharded session.
+    shard: tuple[int, int] | None = None
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Whether Discord would send this guild's events (None: a DM's) to this session."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        if guild_id is None:
+            return shard_id == 0
+        return (guild_id >> 22) % count == shard_id
+
+
+def _guild_of(event: str, data: JSON) -> int | None:
+    """The guild an event is about, as Discord routes it to a shard (None: no guild)."""
+    raw = data.get("guild_id")
+    if raw is None and event.startswith("GUILD_") and "id" in data:
+        raw = data["id"]
+    return int(raw) if raw is not None else None
 
 
 class Gateway:
@@ -196,14 +221,24 @@ class Gateway:
         if intents & PRIVILEGED_INTENTS & ~self._allowed_privileged:
             await self._close(connection, 4014, b"Disallowed intent(s)")
             return
-        session = GatewaySession(uuid.uuid4().hex, intents, connection=connection)
+        shard = data.get("shard")
+        if shard is not None and not (
+            isinstance(shard, list) and len(shard) == 2
+            and all(isinstance(n, int) for n in shard) and 0 <= shard[0] < shard[1]
+        ):
+            await self._close(connection, 4010, b"Invalid shard")
+            return
+        session = GatewaySession(uuid.uuid4().hex, intents, connection=connection,
+                                 shard=(shard[0], shard[1]) if shard is not None else None)
         self.sessions[session.session_id] = session
         connection.session = session
+        owns_guild = session.owns(self._state.guild_id)
+        guilds = [{"id": str(self._state.guild_id), "unavailable": True}] if owns_guild else []
         ready: JSON = {
             "v": 10,
             "user": {**self._state.bot_user.payload(), "verified": True, "mfa_enabled": False,
                      "email": None},
-            "guilds": [{"id": str(self._state.guild_id), "unavailable": True}],
+            "guilds": guilds,
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self._url(),
@@ -221,7 +256,8 @@ class Gateway:
         if "shard" in data:
             ready["shard"] = data["shard"]
         await self._deliver(session, "READY", ready)
-        await self._deliver(session, "GUILD_CREATE", guild_create_payload(self._state))
+        if owns_guild:
+            await self._deliver(session, "GUILD_CREATE", guild_create_payload(self._state))
 
     async def _resume(self, connection: _Connection, data: JSON) -> None:
         session = self.sessions.get(str(data.get("session_id")))
@@ -238,7 +274,7 @@ class Gateway:
         await self._deliver(session, "RESUMED", {"_trace": ["fake-gateway"]})
 
     async def _member_chunk(self, connection: _Connection, data: JSON) -> None:
-        if connection.session is None:
+        if connection.session is None or not connection.session.owns(self._state.guild_id):
             return
         members = [self._state.member_payload(u) for u in self._state.users.values()]
         chunk: JSON = {"guild_id": str(self._state.guild_id), "members": members,
@@ -248,9 +284,13 @@ class Gateway:
         await self._deliver(connection.session, "GUILD_MEMBERS_CHUNK", chunk)
 
     async def dispatch(self, event: str, data: JSON) -> int:
-        """Send an event to every session whose intents allow it; returns how many got it."""
+        """Send an event to every session whose shard and intents take it; returns how many
+        got it."""
         delivered = 0
+        guild_id = _guild_of(event, data)
         for session in list(self.sessions.values()):
+            if not session.owns(guild_id):
+                continue
             shaped = self._shape_for(session, event, data)
             if shaped is not None:
                 await self._deliver(session, event, shaped)

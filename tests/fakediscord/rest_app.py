@@ -69,7 +69,7 @@ async def get_gateway_bot(fake: FakeDiscord, request: web.Request,
                           parsed: ParsedBody) -> web.Response:
     return json_response({
         "url": fake.gateway_url,
-        "shards": 1,
+        "shards": fake.recommended_shards,
         "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000,
                                 "max_concurrency": 1},
     })

@@ -50,7 +50,8 @@ class FakeDiscord:
     `interaction_ack_seconds` / `interaction_token_seconds` the interaction windows;
     `allowed_privileged_intents` the intents switched on in the "developer portal";
     `old_message_edits_per_hour` the budget for editing messages older than an hour (Discord
-    does not publish its number; age a message with `age_message`).
+    does not publish its number; age a message with `age_message`); `recommended_shards`
+    what GET /gateway/bot recommends (the gateway routes events by shard, see gateway.py).
     """
 
     def __init__(self, *, token: str = "fake-bot-token",
@@ -64,6 +65,7 @@ class FakeDiscord:
                  interaction_token_seconds: float = 15 * 60.0,
                  allowed_privileged_intents: int = PRIVILEGED_INTENTS,
                  old_message_edits_per_hour: int = 3,
+                 recommended_shards: int = 1,
                  openapi_path: Path | None = None,
                  validate_openapi: bool = True) -> None:
         self.token = token
@@ -71,6 +73,7 @@ class FakeDiscord:
         self.interaction_ack_seconds = interaction_ack_seconds
         self.interaction_token_seconds = interaction_token_seconds
         self.old_message_edits_per_hour = old_message_edits_per_hour
+        self.recommended_shards = recommended_shards
         self.old_message_edit_times: list[float] = []
         #: Messages created with `enforce_nonce`: (channel, author, nonce) → (id, when).
         self.nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
