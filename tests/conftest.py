@@ -89,3 +89,37 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"{database}?search_path={schema}"
     finally:
         _in_own_loop(lambda: _admin(database, f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+# ----- Redis ------------------------------------------------------------------------------
+
+#: The Redis server the suite may use; point it at a closed port to see the Redis tests skip.
+REDIS_TEST_URL = os.environ.get("NEMOBOT_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+async def _redis_keys_cleared(url: str, prefix: str) -> None:
+    import redis.asyncio
+
+    client = redis.asyncio.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        async for key in client.scan_iter(match=f"{prefix}*"):
+            await client.delete(key)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own in the test Redis (`REDIS_TEST_URL`), whose keys are
+    deleted afterwards; skips with the reason when no Redis answers."""
+    import redis
+
+    prefix = f"nemobot-test-{secrets.token_hex(4)}"
+    try:
+        _in_own_loop(lambda: _redis_keys_cleared(REDIS_TEST_URL, prefix))
+    except (OSError, redis.RedisError) as exc:
+        pytest.skip(f"Redis not reachable at {REDIS_TEST_URL}: {exc}")
+    try:
+        yield prefix
+    finally:
+        _in_own_loop(lambda: _redis_keys_cleared(REDIS_TEST_URL, prefix))
