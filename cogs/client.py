@@ -97,7 +97,9 @@ class NemoBot(commands.Bot):
         cdn_session: aiohttp.ClientSession | None = None,
         sync_commands: bool = True,
         guild_ready_timeout: float = 2.0,
+        **options: Any,
     ) -> None:
+        """`options` go to discord.py (`shard_count`, `shard_ids`)."""
         # nemobot never joins a voice channel: without this, every start logs two warnings
         # about voice libraries (PyNaCl, davey) that it has no use for.
         discord.VoiceClient.warn_nacl = False
@@ -110,6 +112,7 @@ class NemoBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=guild_ready_timeout,
             http_trace=port.http_trace(),
+            **options,
         )
         self.services = services
         self.settings = services.settings

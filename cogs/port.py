@@ -41,6 +41,7 @@ from bot.core.message_split import MAX_MESSAGE_CHARS, split_message
 from bot.core.port import Action, MessageGone, OutgoingFile, Text, text_of
 from bot.core.rate_budget import RateBudget
 from bot.core.records import Language
+from bot.core.shared_budget import Budget
 from cogs.buttons import action_view
 from cogs.keys import channel_id_of
 from cogs.replies import NO_MENTIONS, clip, only_user
@@ -95,14 +96,17 @@ class DiscordPort:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        global_budget: Budget | None = None,
     ) -> None:
+        """`global_budget`: one shared with other processes (`SharedBudget`); by default
+        this process's own, `limits.requests_per_second`."""
         self.limits = limits or DiscordLimits()
         self._clock = clock
         self._sleep = sleep
         self._bot: discord.Client | None = None
         self._channel_budgets: dict[int, RateBudget] = {}
         self._channel_locks: dict[int, asyncio.Lock] = {}
-        self._global_budget = RateBudget(
+        self._global_budget: Budget = global_budget or RateBudget(
             self.limits.requests_per_second, 1.0, clock=clock, sleep=sleep
         )
         self._last_write: dict[int, float] = {}  # when a channel's shown text last changed
