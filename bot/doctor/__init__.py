@@ -8,10 +8,11 @@
                   → turn it on in the developer portal: …
 
 ✓ passed, ✗ failed (the exit status is 1), ! works but needs attention, – not checked.
-`--quick` checks only what needs no network (settings and database): that is the Docker
-health check. Checking NemoVideo without `NEMO_TOKEN` obtains the free anonymous token if
-the database has none yet, exactly as `nemobot run` would at start-up, and keeps it there.
-No token is ever printed: every line also goes through `bot.log.redact`.
+`--quick` checks only what needs no network outside the installation (settings, database,
+and Redis when REDIS_URL is set): that is the Docker health check. Checking NemoVideo
+without `NEMO_TOKEN` obtains the free anonymous token if the database has none yet,
+exactly as `nemobot run` would at start-up, and keeps it there. No token is ever printed:
+every line also goes through `bot.log.redact`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from bot.doctor.discord_api import (
 )
 from bot.doctor.local import check_database, load_settings, settings_check
 from bot.doctor.nemovideo import check_nemovideo
+from bot.doctor.redis_check import check_redis
 from bot.doctor.report import Check, Status, write_report
 from bot.log import setup_logging
 from bot.settings import Settings
@@ -64,13 +66,23 @@ async def run_checks(settings: Settings, *, quick: bool = False) -> list[Check]:
     """Every check after the settings, in report order."""
     database, store = await check_database(settings.database())
     try:
+        # Redis, like the database, is this installation's own (a health check needs it)
+        shared = (
+            [await check_redis(settings.redis_url, settings.redis_key_prefix)]
+            if settings.redis_url
+            else []
+        )
         if quick:
             skipped = "not checked (--quick: no network)"
-            return [database, *(Check(name, "skip", skipped) for name in ("NemoVideo", "Discord"))]
+            return [
+                database,
+                *shared,
+                *(Check(name, "skip", skipped) for name in ("NemoVideo", "Discord")),
+            ]
         nemo, discord_rows = await asyncio.gather(
             check_nemovideo(settings, store), check_discord(settings)
         )
-        return [database, nemo, *discord_rows]
+        return [database, *shared, nemo, *discord_rows]
     finally:
         if store is not None:
             await store.close()

@@ -551,3 +551,29 @@ async def test_doctor_without_a_discord_token_does_not_claim_all_checks_passed(
     assert mark(report, "Discord") == "–"
     assert "All checks passed" not in report
     assert report.rstrip().endswith("not checked: Discord."), report
+
+
+async def test_with_redis_url_set_doctor_checks_redis_and_fails_when_it_does_not_answer(
+    fake: FakeDiscord, emulator: RunningEmulator, tmp_path: Path, redis_prefix: str
+) -> None:
+    from tests.conftest import REDIS_TEST_URL
+
+    unset, report = await doctor(settings_for(fake, emulator, tmp_path), quick=True)
+    assert unset == 0 and "Redis" not in report
+
+    answering = settings_for(
+        fake, emulator, tmp_path, redis_url=REDIS_TEST_URL, redis_key_prefix=redis_prefix
+    )
+    code, report = await doctor(answering, quick=True)
+    assert code == 0, report
+    assert marks(report, "settings", "database", "Redis") == "✓✓✓"
+    assert f"{redis_prefix}:budget:discord" in row(report, "Redis")
+
+    closed = f"redis://nemobot:secret-pass@127.0.0.1:{free_port()}/0"
+    code, report = await doctor(
+        settings_for(fake, emulator, tmp_path, redis_url=closed), quick=True
+    )
+    assert code == 1
+    assert marks(report, "Redis") == "✗"
+    assert "start Redis, or fix REDIS_URL" in row(report, "Redis")
+    assert "secret-pass" not in report
