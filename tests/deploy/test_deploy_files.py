@@ -37,7 +37,8 @@ SETTINGS = {name.upper() for name in Settings.model_fields}
 NOT_SETTINGS = re.compile(r"PATH|PYTHON\w+|PIP_\w+")
 #: Names that look like nemobot settings wherever they appear in a deploy file.
 SETTING_LIKE = re.compile(
-    r"\b(?:DISCORD|NEMO|DATABASE|DOWNLOAD|LOG|ALLOWED|MAX_TURNS)_[A-Z_]*[A-Z]\b"
+    r"\b(?:DISCORD|NEMO|DATABASE|DOWNLOAD|LOG|ALLOWED|MAX_TURNS|SHARD|REDIS|METRICS)"
+    r"_[A-Z_]*[A-Z]\b"
 )
 
 
