@@ -19,6 +19,7 @@ from bot import __version__
 from bot.core.engine import Engine, EngineLimits
 from bot.core.port import ChatPort
 from bot.core.store import Store
+from bot.core.telemetry import Telemetry
 from bot.core.timings import Timings
 from bot.nemo.auth import TokenSource
 from bot.nemo.client import Attribution, NemoClient
@@ -40,6 +41,8 @@ class Services:
     tokens: TokenSource
     client: NemoClient
     engine: Engine
+    #: The metrics (served on METRICS_PORT when it is set).
+    telemetry: Telemetry
 
 
 def attribution_from(settings: Settings) -> Attribution:
@@ -74,6 +77,7 @@ async def open_services(
     `operator_reads_chat` is for a chat read only by whoever runs the bot (the terminal):
     see `Engine`."""
     store = await Store.open(database_path or settings.database())
+    telemetry = Telemetry()
     url = api_url or settings.nemo_api_url
     try:
         async with httpx.AsyncClient(
@@ -84,7 +88,11 @@ async def open_services(
         ) as http:
             tokens = TokenSource(static_token=settings.nemo_token, store=store, api_url=url)
             client = NemoClient(
-                http, tokens, attribution_from(settings), downloads_for(http, settings)
+                http,
+                tokens,
+                attribution_from(settings),
+                downloads_for(http, settings),
+                on_error=telemetry.nemo_error,
             )
             tokens.bind_fetcher(client.fetch_anonymous_token)
             engine = Engine(
@@ -98,9 +106,10 @@ async def open_services(
                     settings.max_turns_per_user_per_day, settings.download_max_bytes
                 ),
                 operator_reads_chat=operator_reads_chat,
+                telemetry=telemetry,
             )
             try:
-                yield Services(settings, store, tokens, client, engine)
+                yield Services(settings, store, tokens, client, engine, telemetry)
             finally:
                 await engine.close()
     finally:

@@ -3,8 +3,11 @@
 Order matters: the chat port exists before the engine (the engine is built on it), the
 bot is built on the services and attached to the port, and everything is closed in
 reverse. A render or turn still running at shutdown is left in the database and resumed
-at the next start. If the Message Content intent is not enabled for the application,
-the bot says so in the log and runs without it (mentions and slash commands still work).
+at the next start. With SHARD_COUNT the bot runs this process's shards; with REDIS_URL the
+port's global budget is shared with the other processes; with METRICS_PORT the metrics
+and /healthz are served (all in cogs/scale.py). If the Message Content intent is not
+enabled for the application, the bot says so in the log and runs without it (mentions and
+slash commands still work).
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ import discord
 from discord.gateway import DiscordWebSocket
 
 from bot.core.timings import Timings
-from bot.runtime import open_services
+from bot.runtime import Services, open_services
 from bot.settings import Settings
 from cogs.client import NemoBot, bot_intents, use_discord_endpoints
 from cogs.port import DiscordPort
+from cogs.scale import bot_for, discord_budget, discord_trace, health_for
 
 log = logging.getLogger(__name__)
 
@@ -74,33 +78,56 @@ async def run_bot(
     assert settings.discord_token is not None, "the CLI checks DISCORD_TOKEN first"
     token = settings.discord_token.get_secret_value()
     stop = stop or asyncio.Event()
-    port = DiscordPort()
+    current: list[NemoBot] = []  # the bot running now (rebuilt without the intent)
     with _discord_endpoints(settings), _stop_on_signals(stop):
-        async with (
-            open_services(settings, port, timings=timings) as services,
-            aiohttp.ClientSession() as cdn,
-        ):
-            message_content = True
-            while True:
-                bot = NemoBot(
-                    services, port, intents=bot_intents(message_content=message_content),
-                    cdn_session=cdn,
-                )
-                try:
-                    await _run_until_stopped(bot, token, stop)
-                except discord.PrivilegedIntentsRequired:
-                    if not message_content:
-                        raise
-                    log.warning(PRIVILEGED_INTENT_WARNING)
-                    message_content = False
-                    continue
-                except discord.LoginFailure:
-                    log.error("Discord rejected DISCORD_TOKEN; check it in .env")
-                    return EXIT_BAD_TOKEN
-                break
-            log.info("closing; unfinished turns and renders resume at the next start")
-    log.info("nemobot stopped")
-    return EXIT_OK
+        async with discord_budget(settings) as shared_budget:
+            port = DiscordPort(global_budget=shared_budget)
+            async with (
+                open_services(settings, port, timings=timings) as services,
+                aiohttp.ClientSession() as cdn,
+                health_for(
+                    settings, services.telemetry, services.store,
+                    lambda: current[-1] if current else None,
+                ),
+            ):
+                code = await _run_bots(services, port, cdn, token, stop, current)
+                if code == EXIT_OK:
+                    log.info("closing; unfinished turns and renders resume at the next start")
+    if code == EXIT_OK:
+        log.info("nemobot stopped")
+    return code
+
+
+async def _run_bots(
+    services: Services,
+    port: DiscordPort,
+    cdn: aiohttp.ClientSession,
+    token: str,
+    stop: asyncio.Event,
+    current: list[NemoBot],
+) -> int:
+    """The bot (over this process's shards) until it stops; built again without the
+    Message Content intent when Discord refuses it."""
+    message_content = True
+    while True:
+        bot = bot_for(
+            services.settings, services, port,
+            intents=bot_intents(message_content=message_content),
+            cdn_session=cdn, http_trace=discord_trace(services.telemetry),
+        )
+        current.append(bot)
+        try:
+            await _run_until_stopped(bot, token, stop)
+        except discord.PrivilegedIntentsRequired:
+            if not message_content:
+                raise
+            log.warning(PRIVILEGED_INTENT_WARNING)
+            message_content = False
+            continue
+        except discord.LoginFailure:
+            log.error("Discord rejected DISCORD_TOKEN; check it in .env")
+            return EXIT_BAD_TOKEN
+        return EXIT_OK
 
 
 async def _run_until_stopped(bot: NemoBot, token: str, stop: asyncio.Event) -> None:

@@ -1,4 +1,5 @@
-"""Running as one of several processes: the shard range, the shared Discord budget.
+"""Running as one of several processes: the shard range, the shared Discord budget, and
+what orchestrators read (metrics and health).
 
 `nemobot run` builds its bot with `bot_for(settings, …)`: one unsharded connection when
 SHARD_COUNT is unset (as always), else discord.py's `AutoShardedBot` over this process's
@@ -6,19 +7,28 @@ range of shards (`SHARD_IDS`), so that several processes split the guilds and ea
 thread's conversation is handled by the process whose shard has its guild (Discord sends
 DMs to shard 0). `discord_budget(settings)` is the port's global budget: shared through
 Redis when REDIS_URL is set (`bot.core.shared_budget`), else None (the port's own).
+`discord_trace(telemetry)` counts every REST answer from Discord (and its 429s) for the
+metrics, and `health_for(...)` serves METRICS_PORT with Discord's connection and the
+database as its health checks.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from types import SimpleNamespace
 from typing import Any
 
+import aiohttp
+import discord
 from discord.ext import commands
 
 from bot.core.rate_budget import RateBudget
 from bot.core.shared_budget import Budget, RedisWindow, SharedBudget
+from bot.core.store import Store
+from bot.core.telemetry import Telemetry
+from bot.health_server import HealthCheck, serving_health
 from bot.settings import Settings
 from cogs.client import NemoBot
 from cogs.port import DiscordLimits
@@ -54,3 +64,58 @@ async def discord_budget(
         yield SharedBudget(RateBudget(limits.requests_per_second, 1.0), window)
     finally:
         await window.close()
+
+
+def discord_trace(telemetry: Telemetry) -> aiohttp.TraceConfig:
+    """discord.py's `http_trace`: every REST answer counted, by method and status, and each
+    429 by its X-RateLimit-Scope (the gateway's websocket upgrade is not a request)."""
+    trace = aiohttp.TraceConfig()
+
+    async def on_request_end(
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        status = params.response.status
+        if status != 101:
+            scope = params.response.headers.get("X-RateLimit-Scope")
+            telemetry.discord_response(params.method, status, scope)
+
+    trace.on_request_end.append(on_request_end)
+    return trace
+
+
+def discord_check(current: Callable[[], discord.Client | None]) -> HealthCheck:
+    """Healthy while the bot (`current()`: it is rebuilt on a retry) has every shard ready."""
+
+    async def check() -> tuple[bool, str]:
+        bot = current()
+        if bot is None or bot.is_closed():
+            return False, "not connected"
+        if not bot.is_ready():
+            return False, "connecting"
+        return True, "connected"
+
+    return check
+
+
+def database_check(store: Store) -> HealthCheck:
+    async def check() -> tuple[bool, str]:
+        return True, f"schema version {await store.schema_version()}"
+
+    return check
+
+
+@contextlib.asynccontextmanager
+async def health_for(
+    settings: Settings,
+    telemetry: Telemetry,
+    store: Store,
+    current: Callable[[], discord.Client | None],
+) -> AsyncIterator[str | None]:
+    """METRICS_PORT served while the block runs (nothing when it is unset); yields its URL."""
+    checks = {"discord": discord_check(current), "database": database_check(store)}
+    async with serving_health(
+        settings.metrics_host, settings.metrics_port, telemetry, store, checks
+    ) as url:
+        yield url

@@ -29,6 +29,7 @@ from bot.core.recovery import Attempts, Recovery, recovery_for, wait_seconds
 from bot.core.renders import CancelOutcome, RenderManager
 from bot.core.state_fingerprint import fingerprint_state
 from bot.core.store import Conversation, Store, Turn
+from bot.core.telemetry import Telemetry
 from bot.core.timings import Timings
 from bot.core.turn_line import Place, TurnLine
 from bot.core.turn_runner import TurnOutcome, TurnRunner
@@ -84,9 +85,11 @@ class Engine:
         timings: Timings | None = None,
         limits: EngineLimits | None = None,
         operator_reads_chat: bool = False,
+        telemetry: Telemetry | None = None,
     ) -> None:
         """`operator_reads_chat`: the chat's only reader runs the bot (the terminal), so
-        operator details (the account's claim link, a refused token) may be shown in it."""
+        operator details (the account's claim link, a refused token) may be shown in it.
+        `telemetry` counts the live turns and times each one (for METRICS_PORT)."""
         self._client = client
         self._store = store
         self._tokens = tokens
@@ -99,6 +102,9 @@ class Engine:
         self._tasks: set[asyncio.Task[None]] = set()
         #: Turns this process is running: never mistaken for ones a restart cut off.
         self._live_turns: set[int] = set()
+        self._telemetry = telemetry
+        if telemetry is not None:
+            telemetry.live_turns_from(lambda: len(self._live_turns))
         #: Per conversation, the last message that provably never reached NemoVideo
         #: (`RequestNotSent`): the only kind that may be sent again (Action.RESEND).
         self._unsent: dict[str, IncomingMessage] = {}
@@ -588,13 +594,16 @@ class Engine:
             self._unsent[conversation] = IncomingMessage(conversation, author_id, text)
         else:
             self._unsent.pop(conversation, None)
+        seconds = time.monotonic() - started
+        if self._telemetry is not None:
+            self._telemetry.turn_finished(status.value, seconds)
         log.info(
             "turn %s in %s: %s, %d tool calls, %.1fs",
             turn.id,
             conversation,
             status.value,
             len(outcome.tools),
-            time.monotonic() - started,
+            seconds,
         )
 
     async def _resume_turn(self, turn: Turn) -> None:

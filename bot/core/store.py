@@ -45,6 +45,7 @@ from bot.core.records import (
     turn_from_row,
     upload_from_row,
 )
+from bot.core.store_counts import CountTable
 from bot.core.store_credentials import CredentialTable
 from bot.core.store_renders import RenderTable
 from bot.core.store_sql import (
@@ -71,7 +72,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class Store(CredentialTable, RenderTable, UsageTable):
+class Store(CredentialTable, RenderTable, UsageTable, CountTable):
     """Typed access to the database. Build it with `Store.open(path_or_url)`."""
 
     @classmethod

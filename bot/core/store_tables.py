@@ -1,9 +1,9 @@
 """What every part of the `Store` shares: the database, the clock, and three query helpers.
 
 `Store` (bot.core.store) is built from `StoreTables` and the table groups kept in their
-own modules (`CredentialTable`, `RenderTable`, `UsageTable`); they all run on this one
-database (either engine, `bot.core.store_sql.Database`) and this one clock. Their SQL is
-written once, in SQLite's dialect with `?` placeholders, and kept portable.
+own modules (`CredentialTable`, `RenderTable`, `UsageTable`, `CountTable`); they all run
+on this one database (either engine, `bot.core.store_sql.Database`) and this one clock.
+Their SQL is written once, in SQLite's dialect with `?` placeholders, and kept portable.
 """
 
 from __future__ import annotations

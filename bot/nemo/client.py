@@ -113,7 +113,8 @@ class NemoClient:
     """Talks to NemoVideo over an `httpx.AsyncClient` whose base_url is NEMO_API_URL.
 
     Renders are downloaded through `downloads` (by default: the URL policy for this API
-    and the default byte cap and read timeout).
+    and the default byte cap and read timeout). `on_error` is told of every failure as it
+    is raised (the metrics count them by type and code).
     """
 
     def __init__(
@@ -122,6 +123,8 @@ class NemoClient:
         tokens: TokenProvider,
         attribution: Attribution,
         downloads: Downloader | None = None,
+        *,
+        on_error: Callable[[NemoError], None] | None = None,
     ) -> None:
         if normalise_api_url(str(http.base_url)) != tokens.api_url:
             raise ValueError(
@@ -133,6 +136,13 @@ class NemoClient:
         self._auth_no_replay = TokenAuth(tokens, replay=False)
         self._attribution = attribution
         self._downloads = downloads or Downloader(http, UrlPolicy(str(http.base_url)))
+        self._on_error = on_error
+
+    def _noted(self, error: NemoError) -> NemoError:
+        """`error`, after telling `on_error` of it (raise what this returns)."""
+        if self._on_error is not None:
+            self._on_error(error)
+        return error
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -167,14 +177,14 @@ class NemoClient:
                 timeout=http_timeout if http_timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.HTTPError as exc:
-            raise transport_error(exc) from exc
+            raise self._noted(transport_error(exc)) from exc
         finally:
             if body is not None:
                 await body.aclose()  # closes the file when the server answered early
         log.debug("%s %s -> HTTP %s", method, url, response.status_code)
         error = refusal(response)
         if error is not None:
-            raise error
+            raise self._noted(error)
         return decode_body(response)
 
     # -- auth and sessions ------------------------------------------------------------
@@ -186,10 +196,10 @@ class NemoClient:
         try:
             response = await self._http.post("/api/auth/anonymous-token", headers=headers)
         except httpx.HTTPError as exc:
-            raise transport_error(exc) from exc
+            raise self._noted(transport_error(exc)) from exc
         error = refusal(response)
         if error is not None:
-            raise error
+            raise self._noted(error)
         return parse_anonymous_token(decode_body(response))
 
     async def create_session(self, language: str = "en", task_name: str = "project") -> Session:
@@ -228,8 +238,12 @@ class NemoClient:
                 response = source.response
                 content_type = response.headers.get("content-type", "")
                 if response.is_success and "text/event-stream" in content_type:
-                    async for event in self._events(source):
-                        yield event
+                    try:
+                        async for event in self._events(source):
+                            yield event
+                    except StreamDropped as exc:
+                        self._noted(exc)
+                        raise
                     return
                 await response.aread()
                 error = refusal(response) or UnexpectedResponse(
@@ -237,12 +251,13 @@ class NemoClient:
                     status=response.status_code,
                 )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise transport_error(exc) from exc  # never sent: safe to send again
+            raise self._noted(transport_error(exc)) from exc  # never sent: safe to send again
         except httpx.HTTPError as exc:
             # The message went out, so NemoVideo may be working on it (and charging for
             # it): the caller must read the state, never send it again.
-            raise StreamDropped(f"connection lost before the reply: {exc!r}") from exc
-        raise error
+            dropped = StreamDropped(f"connection lost before the reply: {exc!r}")
+            raise self._noted(dropped) from exc
+        raise self._noted(error)
 
     @staticmethod
     async def _events(source: EventSource) -> AsyncIterator[Event]:
@@ -400,8 +415,8 @@ class NemoClient:
                     await self._downloads.save(response, destination, max_bytes=max_bytes)
                     return destination
         except httpx.HTTPError as exc:
-            raise transport_error(exc) from exc
-        raise error
+            raise self._noted(transport_error(exc)) from exc
+        raise self._noted(error)
 
     @staticmethod
     async def _download_refusal(response: httpx.Response, *, on_api: bool) -> NemoError | None:
