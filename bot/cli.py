@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
         "run",
         help="run the Discord bot (needs DISCORD_TOKEN)",
         description="Run the Discord bot. Needs DISCORD_TOKEN; without it, says how to "
-        "try nemobot offline instead.",
+        "try nemobot offline instead. For more than one process: SHARD_COUNT and SHARD_IDS "
+        "pick this process's shards, REDIS_URL shares Discord's request budget with the "
+        "others; METRICS_PORT serves Prometheus metrics and /healthz (see .env.example).",
     )
 
     chat = sub.add_parser(
@@ -98,8 +100,9 @@ def _parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser(
         "doctor",
-        help="check the settings, database, NemoVideo and Discord",
+        help="check the settings, database, Redis, NemoVideo and Discord",
         description="Check that nemobot is ready to run: the settings, the database, "
+        "Redis (when REDIS_URL is set), "
         "NemoVideo (the token works, credits left) and Discord (the token works, the "
         "Message Content intent). One row per check, with what to do when one fails; "
         "exits with 1 if any check fails.",
@@ -107,8 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument(
         "--quick",
         action="store_true",
-        help="check only the settings and the database, without the network "
-        "(the Docker health check)",
+        help="check only the settings, the database and Redis (when set), without "
+        "NemoVideo or Discord (the Docker health check)",
     )
 
     sub.add_parser(
