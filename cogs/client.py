@@ -25,6 +25,7 @@ from bot.core.wording import Wording
 from bot.runtime import Services
 from cogs.access import has_allowed_role
 from cogs.buttons import ActionButton
+from cogs.http_trace import count_answers
 from cogs.port import DiscordPort
 from cogs.studio import Studio
 from cogs.texts import CatalogueTranslator, EdgeTexts, language_from_locale
@@ -111,7 +112,7 @@ class NemoBot(commands.Bot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=guild_ready_timeout,
-            http_trace=port.http_trace(),
+            http_trace=count_answers(port.http_trace(), services.telemetry),
             **options,
         )
         self.services = services

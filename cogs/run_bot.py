@@ -27,7 +27,7 @@ from bot.runtime import Services, open_services
 from bot.settings import Settings
 from cogs.client import NemoBot, bot_intents, use_discord_endpoints
 from cogs.port import DiscordPort
-from cogs.scale import bot_for, discord_budget, discord_trace, health_for
+from cogs.scale import bot_for, discord_budget, health_for
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ async def _run_bots(
         bot = bot_for(
             services.settings, services, port,
             intents=bot_intents(message_content=message_content),
-            cdn_session=cdn, http_trace=discord_trace(services.telemetry),
+            cdn_session=cdn,
         )
         current.append(bot)
         try:

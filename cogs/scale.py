@@ -7,9 +7,8 @@ range of shards (`SHARD_IDS`), so that several processes split the guilds and ea
 thread's conversation is handled by the process whose shard has its guild (Discord sends
 DMs to shard 0). `discord_budget(settings)` is the port's global budget: shared through
 Redis when REDIS_URL is set (`bot.core.shared_budget`), else None (the port's own).
-`discord_trace(telemetry)` counts every REST answer from Discord (and its 429s) for the
-metrics, and `health_for(...)` serves METRICS_PORT with Discord's connection and the
-database as its health checks.
+`health_for(...)` serves METRICS_PORT with Discord's connection and the database as its
+health checks.
 """
 
 from __future__ import annotations
@@ -17,10 +16,8 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from types import SimpleNamespace
 from typing import Any
 
-import aiohttp
 import discord
 from discord.ext import commands
 
@@ -59,30 +56,13 @@ async def discord_budget(
         return
     limits = limits or DiscordLimits()
     window = RedisWindow(settings.redis_url, settings.redis_key_prefix, limits.requests_per_second)
+    budget = SharedBudget(RateBudget(limits.requests_per_second, 1.0), window)
     try:
         log.info("the Discord budget is shared through Redis (%s)", window.key)
-        yield SharedBudget(RateBudget(limits.requests_per_second, 1.0), window)
+        yield budget
     finally:
+        await budget.settle()
         await window.close()
-
-
-def discord_trace(telemetry: Telemetry) -> aiohttp.TraceConfig:
-    """discord.py's `http_trace`: every REST answer counted, by method and status, and each
-    429 by its X-RateLimit-Scope (the gateway's websocket upgrade is not a request)."""
-    trace = aiohttp.TraceConfig()
-
-    async def on_request_end(
-        session: aiohttp.ClientSession,
-        context: SimpleNamespace,
-        params: aiohttp.TraceRequestEndParams,
-    ) -> None:
-        status = params.response.status
-        if status != 101:
-            scope = params.response.headers.get("X-RateLimit-Scope")
-            telemetry.discord_response(params.method, status, scope)
-
-    trace.on_request_end.append(on_request_end)
-    return trace
 
 
 def discord_check(current: Callable[[], discord.Client | None]) -> HealthCheck:

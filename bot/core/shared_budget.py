@@ -1,9 +1,10 @@
 """One Discord budget for every process of the bot, kept in Redis (`REDIS_URL`).
 
 Discord allows a bot token 50 requests per second, whatever the number of processes
-sending them. `SharedBudget` has the same `slot()` as the in-process `RateBudget` and
-takes two turns for each request: first this process's own budget (which orders the
-process's waiters), then one entry of a window in Redis that every process counts in.
+sending them. `SharedBudget` has the same `slot()`, `take()` and `give_back()` as the
+in-process `RateBudget` and takes two turns for each request: first this process's own
+budget (which orders the process's waiters), then one entry of a window in Redis that
+every process counts in.
 
 The window keeps `RateBudget`'s rule across processes: an entry is held from the moment it
 is given until one window after its request completed, so no second Discord sees can hold
@@ -27,10 +28,13 @@ import itertools
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import redis.asyncio
 from redis.exceptions import RedisError
+
+from bot.core.rate_budget import RateBudget, Slot
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +71,19 @@ return 0
 
 
 class Budget(Protocol):
-    """What the Discord port needs of its global budget (`RateBudget` has it too)."""
+    """What the Discord port needs of its global budget (`RateBudget` has it too): a slot
+    around a call, or taken and given back from discord.py's HTTP trace hooks."""
 
     def slot(self, priority: float | None = None) -> contextlib.AbstractAsyncContextManager[None]:
         """Hold a slot while one request is made."""
+        ...
+
+    async def take(self, priority: float | None = None) -> Any:
+        """Wait for a slot for a request about to leave."""
+        ...
+
+    def give_back(self, taken: Any) -> None:
+        """The request has its answer (or failed)."""
         ...
 
 
@@ -123,12 +136,21 @@ class RedisWindow:
         await self._client.aclose()
 
 
+@dataclass(frozen=True, slots=True)
+class SharedSlot:
+    """A request's place in both budgets: this process's slot, the shared window's entry
+    ("" when Redis could not be asked)."""
+
+    local: Slot
+    entry: str
+
+
 class SharedBudget:
     """This process's budget first, then the window every process shares (see the module)."""
 
     def __init__(
         self,
-        local: Budget,
+        local: RateBudget,
         window: RedisWindow,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -137,18 +159,42 @@ class SharedBudget:
         self._window = window
         self._sleep = sleep
         self._unreachable = False
+        self._completing: set[asyncio.Task[None]] = set()
         #: Requests that waited for the shared window (other processes used it up).
         self.shared_waits = 0
 
     @contextlib.asynccontextmanager
     async def slot(self, priority: float | None = None) -> AsyncIterator[None]:
-        async with self._local.slot(priority):
+        taken = await self.take(priority)
+        try:
+            yield
+        finally:
+            self._local.give_back(taken.local)
+            if taken.entry:
+                await self._completed(taken.entry)
+
+    async def take(self, priority: float | None = None) -> SharedSlot:
+        """This process's slot, then an entry of the shared window (as `RateBudget.take`)."""
+        local = await self._local.take(priority)
+        try:
             entry = await self._shared_turn()
-            try:
-                yield
-            finally:
-                if entry:
-                    await self._completed(entry)
+        except BaseException:
+            self._local.give_back(local)  # cancelled while waiting for the shared window
+            raise
+        return SharedSlot(local, entry)
+
+    def give_back(self, taken: SharedSlot) -> None:
+        """The request has its answer: both count for one more window from now (the shared
+        entry as soon as Redis hears it, in the background)."""
+        self._local.give_back(taken.local)
+        if taken.entry:
+            task = asyncio.ensure_future(self._completed(taken.entry))
+            self._completing.add(task)
+            task.add_done_callback(self._completing.discard)
+
+    async def settle(self) -> None:
+        """Wait until Redis has heard of every answer given back (before closing it)."""
+        await asyncio.gather(*self._completing)
 
     async def _shared_turn(self) -> str:
         """Wait for an entry of the shared window; its id ("" when Redis is unreachable)."""
