@@ -164,7 +164,7 @@ class DiscordPort:
     async def send(
         self,
         conversation: str,
-        text: str,
+        text: Text,
         *,
         actions: Sequence[Action] = (),
         language: Language = "en",
@@ -173,9 +173,18 @@ class DiscordPort:
     ) -> str:
         channel_id = channel_id_of(conversation)
         channel = await self._channel(channel_id)
-        if ping_user is not None and f"<@{ping_user}>" not in text:
-            text = f"<@{ping_user}> {text}"
-        pages = split_message(text, self.max_message_chars) or ["…"]
+
+        def pinging(shown: str) -> str:
+            if ping_user is not None and f"<@{ping_user}>" not in shown:
+                return f"<@{ping_user}> {shown}"
+            return shown
+
+        pages: list[Text]
+        if callable(text):  # one page, read when it leaves
+            source = text
+            pages = [lambda: clip(pinging(source()) or "…", self.max_message_chars)]
+        else:
+            pages = [*split_message(pinging(text), self.max_message_chars)] or ["…"]
         view = action_view(actions, channel_id, language)
         message_id = ""
         for index, page in enumerate(pages):
@@ -319,7 +328,7 @@ class DiscordPort:
     @staticmethod
     def _poster(
         channel: discord.abc.Messageable,
-        content: str,
+        text: Text,
         view: discord.ui.View | None,
         mentions: discord.AllowedMentions,
         nonce: str | None = None,
@@ -327,6 +336,7 @@ class DiscordPort:
         """The call that posts one message (made again if the thread must be reopened)."""
 
         async def post() -> discord.Message:
+            content = text_of(text)
             if view is None:
                 return await channel.send(content, allowed_mentions=mentions, nonce=_nonce(nonce))
             return await channel.send(

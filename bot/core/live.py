@@ -172,9 +172,10 @@ class LiveReply:
         return filled
 
     def _newest(self, index: int, count: int, sent: _Sent) -> str:
-        """Page `index` of the newest text, when the edit leaves (a busy platform may have
-        kept it waiting while the reply grew); the page it was asked with if the newest
-        text has another number of pages (a cut moved: the next push sorts that out)."""
+        """Page `index` of the newest text, when the write leaves (a busy platform may have
+        kept it waiting while the reply grew: the first message then shows the first text,
+        not "💭 Thinking…"); the page it was asked with if the newest text has another
+        number of pages (a cut moved: the next push sorts that out)."""
         pages = self._fill(split_message(self._latest, self._port.max_message_chars))
         if len(pages) == count:
             sent.page = pages[index]
@@ -205,11 +206,14 @@ class LiveReply:
                     )
                 page = sent.page
             else:
+                sent = _Sent(page)
+                newest = partial(self._newest, index, len(pages), sent)
                 self._ids.append(
                     await self._port.send(
-                        conversation, page, actions=page_actions, language=language
+                        conversation, newest, actions=page_actions, language=language
                     )
                 )
+                page = sent.page
             if index < len(self._shown):
                 self._shown[index] = page
             else:

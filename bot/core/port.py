@@ -99,7 +99,7 @@ class ChatPort(Protocol):
     async def send(
         self,
         conversation: str,
-        text: str,
+        text: Text,
         *,
         actions: Sequence[Action] = (),
         language: Language = "en",
@@ -111,6 +111,9 @@ class ChatPort(Protocol):
 
         With a `nonce`, posting the same nonce again (within a few minutes on Discord)
         does not post a second message: the first one's id is returned.
+
+        `text` may be a function, as for `edit`: then it is one page, read when the write
+        leaves (a reply's first message shows the text that came while it waited).
         """
         ...
 

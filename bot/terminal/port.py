@@ -49,7 +49,7 @@ class TerminalPort:
     async def send(
         self,
         conversation: str,
-        text: str,
+        text: Text,
         *,
         actions: Sequence[Action] = (),
         language: Language = "en",
@@ -59,6 +59,7 @@ class TerminalPort:
         message_id = str(next(self._ids))
         if not self._mine(conversation):
             return message_id
+        text = text_of(text)
         self._printed[message_id] = []
         self._print_new_lines(message_id, text)
         self._last = message_id

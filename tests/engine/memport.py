@@ -61,13 +61,14 @@ class MemoryPort:
     async def send(
         self,
         conversation: str,
-        text: str,
+        text: Text,
         *,
         actions: Sequence[Action] = (),
         language: Language = "en",
         ping_user: int | None = None,
         nonce: str | None = None,
     ) -> str:
+        text = text_of(text)  # now: this port's writes leave at once
         assert len(text) <= self.max_message_chars, "message over the platform limit"
         if nonce is not None and nonce in self.nonces:  # as Discord with `enforce_nonce`
             return self.nonces[nonce]

@@ -174,3 +174,34 @@ async def test_an_edit_held_back_by_the_budget_shows_the_newest_text_when_it_lea
     assert message.versions == ["💭 Thinking…", "The sunset clip now fades in."]
     await reply.finish("The sunset clip now fades in.")
     assert message.versions == ["💭 Thinking…", "The sunset clip now fades in."]  # no repeat
+
+
+class BusySendPort(MemoryPort):
+    """Holds the first post before it leaves, as a busy platform's budget does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def send(self, conversation: str, text: Any, **options: Any) -> str:
+        if not self.release.is_set():
+            self.waiting.set()
+            await self.release.wait()
+        return await super().send(conversation, text, **options)
+
+
+async def test_a_first_message_held_back_by_the_budget_shows_the_text_that_came_meanwhile(
+) -> None:
+    port = BusySendPort()
+    reply = LiveReply(port, "c", interval_seconds=0.0)
+    starting = asyncio.create_task(reply.start("💭 Thinking…"))
+    await port.waiting.wait()
+    reply.show("The sunset clip now fades in.")  # the stream began while the post waited
+    port.release.set()
+    await starting
+    await settle()
+    (message,) = port.messages
+    assert message.versions == ["The sunset clip now fades in."]  # never "Thinking", no edit
+    await reply.finish("The sunset clip now fades in. Done.")
+    assert shown(port) == "The sunset clip now fades in. Done."
