@@ -5,10 +5,10 @@ it against what the Discord edge checks before `/video` (`cogs/access.py`). Add 
 here only together with the code that needs it, and say which call needs it. Bit values
 are Discord's (developer docs → Topics → Permissions); `name` is discord.py's attribute.
 
-Deliberately not asked for: Embed Links (nemobot sends no embeds), Add Reactions, Manage
-Messages (it only edits its own messages), Manage Threads (it only reopens threads it
-created), Mention Everyone (every message uses no mentions but the one ping of the person
-who asked for a render), Use External Emojis (buttons use plain Unicode emoji).
+Deliberately not asked for: Add Reactions, Manage Messages (it only edits and deletes its
+own messages), Manage Threads (it only reopens threads it created), Mention Everyone
+(every message uses no mentions but the one ping of the person who asked for a render),
+Use External Emojis (buttons use plain Unicode emoji).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
 CREATE_PUBLIC_THREADS = 1 << 35
@@ -67,6 +68,15 @@ BOT_PERMISSIONS: tuple[Permission, ...] = (
         "attach_files",
         "Attach Files",
         "deliver the finished MP4 into the thread as a file (multipart POST /messages)",
+    ),
+    Permission(
+        EMBED_LINKS,
+        "embed_links",
+        "Embed Links",
+        "its messages are cards (embeds): a render's live status, the delivered video with "
+        "its title, duration, size and poster frame, the timeline and the list of versions; "
+        "without it Discord drops the embeds and those messages show nothing "
+        "(POST and PATCH /channels/{thread}/messages with `embeds`)",
     ),
     Permission(
         READ_MESSAGE_HISTORY,

@@ -17,6 +17,7 @@ THREAD_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("create_public_threads", "Create Public Threads"),
     ("send_messages_in_threads", "Send Messages in Threads"),
     ("attach_files", "Attach Files"),
+    ("embed_links", "Embed Links"),
     ("read_message_history", "Read Message History"),
 )
 #: What the bot needs inside a thread to talk and deliver the video.
@@ -24,6 +25,7 @@ IN_THREAD_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("view_channel", "View Channel"),
     ("send_messages_in_threads", "Send Messages in Threads"),
     ("attach_files", "Attach Files"),
+    ("embed_links", "Embed Links"),
 )
 
 
@@ -70,3 +72,14 @@ def may_manage_threads(interaction: discord.Interaction) -> bool:
         return False
     permissions = interaction.permissions
     return permissions.manage_threads or permissions.administrator
+
+
+def may_moderate(interaction: discord.Interaction) -> bool:
+    """May this user remove what the bot posted for someone else (delete their video's
+    message)? Those who can manage threads or messages; in a DM, nobody but the requester."""
+    if interaction.guild is None:
+        return False
+    permissions = interaction.permissions
+    return (
+        permissions.manage_threads or permissions.manage_messages or permissions.administrator
+    )

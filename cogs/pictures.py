@@ -13,12 +13,11 @@ import logging
 import discord
 
 from bot.core.engine import StatusReply
+from bot.core.timeline_card import TIMELINE_FILENAME
 from bot.core.timeline_picture import timeline_png
 from cogs.replies import clip
 
 log = logging.getLogger(__name__)
-
-TIMELINE_FILENAME = "timeline.png"
 #: Discord's limit on an attachment's description.
 MAX_ALT_TEXT_CHARS = 1024
 

@@ -15,6 +15,9 @@ port turns the engine's calls into Discord messages and keeps Discord happy:
 - mentions: nothing pings anyone (`AllowedMentions.none()`) except the one message with
   `ping_user`, which may ping that user and nobody else;
 - length: text over 2000 characters is split into several messages, buttons under the last;
+- cards: the engine's cards are embeds (`cogs.cards`) with their buttons, and their files
+  in the same message; they, edits and deletes are message writes like any other, within
+  the same budgets;
 - time: `clock_since` gives the engine a Discord timestamp (`<t:…:R>`) for its live status
   lines, which counts up by itself without extra edits;
 - threads: an archived thread is unarchived before the bot posts or edits in it;
@@ -25,24 +28,28 @@ port turns the engine's calls into Discord messages and keeps Discord happy:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import dataclasses
 import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
 
+from bot.core.card import Card
 from bot.core.message_split import MAX_MESSAGE_CHARS, split_message
 from bot.core.port import Action, MessageGone, OutgoingFile, Text, text_of
 from bot.core.rate_budget import RateBudget
 from bot.core.records import Language
 from bot.core.shared_budget import Budget
-from cogs.buttons import action_view
+from cogs.buttons import action_view, card_view
+from cogs.cards import card_embed
 from cogs.keys import channel_id_of
 from cogs.replies import NO_MENTIONS, clip, only_user
 
@@ -256,6 +263,82 @@ class DiscordPort:
                 channel, "send messages", self._poster(channel, content, None, mentions, nonce)
             )
         return str(message.id)
+
+    async def send_card(
+        self,
+        conversation: str,
+        card: Card,
+        *,
+        files: Sequence[OutgoingFile] = (),
+        language: Language = "en",
+        ping_user: int | None = None,
+        nonce: str | None = None,
+    ) -> str:
+        channel_id = channel_id_of(conversation)
+        channel = await self._channel(channel_id)
+        text = card.text
+        if ping_user is not None and f"<@{ping_user}>" not in text:
+            text = f"<@{ping_user}> {text}".rstrip()
+        content = clip(text, self.max_message_chars) or None
+        mentions = only_user(ping_user) if ping_user is not None else NO_MENTIONS
+        view = card_view(card, channel_id, language)
+
+        def poster(with_files: bool) -> Callable[[], Awaitable[discord.Message]]:
+            shown = card if with_files else dataclasses.replace(card, picture=None)
+            options: dict[str, Any] = {
+                "embed": card_embed(shown), "allowed_mentions": mentions, "nonce": _nonce(nonce),
+            }
+            if view is not None:
+                options["view"] = view
+            if with_files and files:
+                options["files"] = _discord_files(files)  # fresh ones for each try
+            return lambda: channel.send(content, **options)
+
+        what = "attach files" if files else "send messages"
+        try:
+            message = await self._write(channel, what, poster(True))
+        except discord.HTTPException as exc:
+            if not files or (exc.status != 413 and exc.code != REQUEST_TOO_LARGE):
+                raise
+            # Larger than Discord says the channel takes: the card carries the link.
+            log.warning("upload refused as too large in %s; posting the card alone", conversation)
+            message = await self._write(channel, "send messages", poster(False))
+        return str(message.id)
+
+    async def edit_card(
+        self, conversation: str, message_id: str, card: Card, *, language: Language = "en"
+    ) -> None:
+        channel_id = channel_id_of(conversation)
+        channel = await self._channel(channel_id)
+        content = clip(card.text, self.max_message_chars) or None
+        embed = card_embed(dataclasses.replace(card, picture=None))  # an edit adds no files
+        view = card_view(card, channel_id, language)
+        target = self._partial_message(channel, int(message_id))
+        try:
+            await self._write(
+                channel,
+                "edit messages",
+                lambda: target.edit(
+                    content=content, embed=embed, view=view, allowed_mentions=NO_MENTIONS
+                ),
+            )
+        except discord.NotFound as exc:
+            raise MessageGone(message_id) from exc
+        except discord.HTTPException as exc:
+            if exc.code == EDIT_BUDGET_EXHAUSTED:
+                raise MessageGone(message_id) from exc
+            raise
+
+    async def delete(self, conversation: str, message_id: str) -> None:
+        channel = await self._channel(channel_id_of(conversation))
+        target = self._partial_message(channel, int(message_id))
+        with contextlib.suppress(discord.NotFound):  # gone already
+            await self._write(channel, "delete messages", target.delete)
+
+    async def message_link(self, conversation: str, message_id: str) -> str:
+        """The message's jump link (Discord shows it as a chip that opens the message)."""
+        channel = await self._channel(channel_id_of(conversation))
+        return self._partial_message(channel, int(message_id)).jump_url
 
     def clock_since(self, epoch_seconds: float) -> str:
         """Discord renders `<t:…:R>` as "3 minutes ago" and keeps it current by itself."""

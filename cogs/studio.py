@@ -35,9 +35,10 @@ from cogs.access import (
     may_manage_threads,
     missing,
 )
+from cogs.buttons import card_view
 from cogs.keys import conversation_key
-from cogs.pictures import timeline_file
 from cogs.replies import NO_MENTIONS, clip
+from cogs.status_reply import send_card_privately, send_status
 from cogs.texts import EdgeTexts, language_from_locale, language_from_text
 
 if TYPE_CHECKING:
@@ -293,15 +294,33 @@ class Studio(commands.Cog):
         if not starting and not await self.bot.engine.is_session(key):
             await self._private(interaction, texts.no_session())
             return
-        await interaction.response.defer(thinking=True)  # a starting session is waited for
+        # Only the one who asked sees it, as with the Timeline button; a starting session
+        # is waited for.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        language = (await self.bot.engine.wording_for(key)).language
         reply = await self.bot.engine.status_reply(key)
-        picture = await timeline_file(reply)
-        if picture is None:
-            await interaction.followup.send(clip(reply.text), allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.followup.send(
-                clip(reply.text), file=picture, allowed_mentions=NO_MENTIONS
-            )
+        view = card_view(reply.card, interaction.channel_id or 0, language) if reply.card else None
+        await send_status(interaction, reply, view)
+
+    @app_commands.command(
+        name=locale_str("versions"),
+        description=locale_str(
+            "List the videos posted in this thread, newest first, to post one again."
+        ),
+    )
+    async def versions(self, interaction: discord.Interaction[NemoBot]) -> None:
+        """Privately: every delivered video of the thread, with Post again buttons."""
+        texts = EdgeTexts(language_from_locale(interaction.locale))
+        key = conversation_key(interaction.channel_id or 0)
+        if not await self.bot.store.get_conversation(key):
+            await self._private(interaction, texts.no_session())
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        card = await self.bot.engine.versions_card(key)
+        language = (await self.bot.engine.wording_for(key)).language
+        await send_card_privately(
+            interaction, card, card_view(card, interaction.channel_id or 0, language)
+        )
 
     @app_commands.command(
         name=locale_str("credits"),

@@ -177,6 +177,15 @@ class EdgeTexts(Words):
     def label_add_credits(self) -> str:
         return self._("Add credits")
 
+    def label_post_again(self) -> str:
+        return self._("Post again")
+
+    def label_versions(self) -> str:
+        return self._("Versions")
+
+    def label_delete(self) -> str:
+        return self._("Delete")
+
     def help_intro(self) -> str:
         """Goes before the engine's own help (`Wording.help`)."""
         return self._(

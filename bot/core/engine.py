@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.core.card import Card
+from bot.core.delivery import VideoPoster
 from bot.core.intents import Intent, has_visible_text, is_upload_word, route
 from bot.core.live import LiveReply, live_status
 from bot.core.media_formats import MAX_UPLOAD_BYTES
@@ -30,10 +32,12 @@ from bot.core.renders import CancelOutcome, RenderManager
 from bot.core.state_fingerprint import fingerprint_state
 from bot.core.store import Conversation, Store, Turn
 from bot.core.telemetry import Telemetry
+from bot.core.timeline_card import timeline_card
 from bot.core.timings import Timings
 from bot.core.turn_line import Place, TurnLine
 from bot.core.turn_runner import TurnOutcome, TurnRunner
 from bot.core.uploads import StagedFile, UploadChecker
+from bot.core.versions import AgainOutcome, DeleteOutcome, Versions
 from bot.core.wording import Doing, Wording, registration_url
 from bot.nemo.auth import TokenSource
 from bot.nemo.client import NemoClient
@@ -65,10 +69,12 @@ class EngineLimits:
 @dataclass(frozen=True, slots=True)
 class StatusReply:
     """The answer to "status": the timeline in words, and the draft to draw as a picture
-    (None when there is none to show: no session, or NemoVideo could not be read)."""
+    (None when there is none to show: no session, or NemoVideo could not be read) with its
+    card (`bot.core.timeline_card`; its picture is the drawn draft)."""
 
     text: str
     draft: Draft | None = None
+    card: Card | None = None
 
 
 class Engine:
@@ -112,6 +118,7 @@ class Engine:
         self._starting: dict[str, asyncio.Event] = {}
         self._uploads = UploadChecker(min(MAX_UPLOAD_BYTES, self._limits.download_max_bytes))
         self._turns = TurnRunner(client, port, self._timings, self.explain)
+        poster = VideoPoster(client, store, port)
         self.renders = RenderManager(
             client,
             store,
@@ -119,7 +126,9 @@ class Engine:
             self._timings,
             wording_for=self.wording_for,
             explain=self.explain,
+            poster=poster,
         )
+        self.versions = Versions(client, store, port, poster, wording_for=self.wording_for)
 
     # ----- conversations -------------------------------------------------------------
 
@@ -364,9 +373,10 @@ class Engine:
         except NemoError as exc:
             return StatusReply(await self.explain(exc, wording, Doing.CHAT))
         text = wording.status(timeline_summary(state.draft))
-        if files := await self._session_files(conversation):
+        files = await self._session_files(conversation)
+        if files:
             text += "\n" + wording.status_files(files)
-        return StatusReply(text, state.draft)
+        return StatusReply(text, state.draft, timeline_card(state.draft, wording, files=files))
 
     async def _session_files(self, conversation: str) -> list[str]:
         """The names of the files uploaded into the conversation's current session."""
@@ -407,6 +417,50 @@ class Engine:
             CancelOutcome.NOT_YOURS: wording.cancel_not_yours,
             CancelOutcome.CANCELLED: wording.cancel_done,
             CancelOutcome.TOO_LATE: wording.cancel_too_late,
+        }[outcome]()
+
+    async def versions_card(self, conversation: str) -> Card:
+        """The conversation's delivered videos, newest first (`bot.core.versions`)."""
+        return await self.versions.listing(conversation)
+
+    async def version_id(self, conversation: str, number: int) -> str | None:
+        """The render id of the conversation's version `number`, if there is one."""
+        versions = await self._store.list_versions(conversation)
+        return next((v.render_id for v in versions if v.number == number), None)
+
+    async def post_again(self, conversation: str, render_id: str) -> str | None:
+        """Post a version again, without a new render; None when the chat shows what
+        happened (the video, or that its link expired, with Export MP4), else the sentence
+        for the one who asked."""
+        wording = await self.wording_for(conversation)
+        outcome = await self.versions.post_again(conversation, render_id)
+        return {
+            AgainOutcome.POSTED: None,
+            AgainOutcome.EXPIRED: None,
+            AgainOutcome.UNKNOWN: wording.version_unknown(),
+            AgainOutcome.BUSY: wording.version_busy(),
+            AgainOutcome.FAILED: wording.version_post_failed(),
+        }[outcome]
+
+    async def delete_post(
+        self,
+        conversation: str,
+        render_id: str,
+        message_id: str,
+        by: int | None,
+        *,
+        may_manage: bool = False,
+    ) -> str:
+        """Delete a delivered video's message if `by` may (its requester, or `may_manage`);
+        the sentence to answer with."""
+        wording = await self.wording_for(conversation)
+        outcome = await self.versions.delete(
+            conversation, render_id, message_id, by=by, may_manage=may_manage
+        )
+        return {
+            DeleteOutcome.DELETED: wording.post_deleted,
+            DeleteOutcome.NOT_YOURS: wording.delete_not_yours,
+            DeleteOutcome.UNKNOWN: wording.version_unknown,
         }[outcome]()
 
     async def retry_export(self, conversation: str, requester_id: int | None) -> None:

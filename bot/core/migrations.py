@@ -2,8 +2,8 @@
 
 `MIGRATIONS[n - 1]` brings the schema from version `n - 1` to version `n`; the version a
 database is at lives in SQLite's `PRAGMA user_version` (on PostgreSQL, in the one-row table
-`schema_version`), so `Store.open` runs only the ones it has not seen, each in its own
-transaction. They are written in SQLite's dialect and kept portable; the few words
+`schema_version`), so `Store.open` runs only the ones it has not seen, in one transaction
+with the version they reach. They are written in SQLite's dialect and kept portable; the few words
 PostgreSQL spells differently are translated in one place (`bot.core.store_postgres`).
 Never edit a migration that has shipped: append a new one. They are Python strings (not
 `.sql` files) so they travel inside any install.
@@ -184,6 +184,31 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX renders_in_flight ON renders (created_at)
         WHERE status IN ('submitting', 'pending', 'processing', 'completed', 'delivering');
     CREATE INDEX renders_by_conversation ON renders (conversation_key, created_at);
+    """,
+    # 5: every delivered export of a conversation is kept as a version (store_versions.py),
+    # with what `/versions` lists and Post again needs: its link, size, duration and the
+    # message it was posted in. A render's title (from the draft when it was submitted) is
+    # kept with the render, so a delivery resumed after a restart still has it. No foreign
+    # key, like renders: a version outlives a /reset of its thread.
+    """
+    ALTER TABLE renders ADD COLUMN title TEXT;
+    CREATE TABLE versions (
+        id                INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_key  TEXT NOT NULL,
+        number            INTEGER NOT NULL,
+        render_id         TEXT NOT NULL UNIQUE,
+        requester_id      INTEGER,
+        title             TEXT,
+        output_url        TEXT,
+        size_bytes        INTEGER,
+        duration_ms       INTEGER,
+        posted_as         TEXT NOT NULL CHECK (posted_as IN ('file', 'preview', 'link')),
+        message_id        TEXT,
+        posts             INTEGER NOT NULL DEFAULT 1,
+        delivered_at      TEXT NOT NULL,
+        posted_at         TEXT NOT NULL,
+        UNIQUE (conversation_key, number)
+    );
     """,
 )
 

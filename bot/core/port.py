@@ -12,9 +12,12 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.core.records import Language
+
+if TYPE_CHECKING:
+    from bot.core.card import Card
 
 
 class Action(StrEnum):
@@ -32,6 +35,12 @@ class Action(StrEnum):
     RETRY_EXPORT = "retry_export"
     #: On the live status of a running render: cancel it (its requester or a moderator).
     CANCEL = "cancel"
+    #: Under a delivered video (and in /versions): post that version again, no new render.
+    POST_AGAIN = "again"
+    #: Under a delivered video: list the conversation's versions.
+    VERSIONS = "versions"
+    #: Under a delivered video: delete that message (its requester or a moderator).
+    DELETE = "delete"
 
 
 #: Discord takes a nonce of at most 25 characters.
@@ -146,6 +155,35 @@ class ChatPort(Protocol):
     ) -> str:
         """Post files in one message with a caption; returns its id. `nonce` as for `send`
         (one message for all of them, so a repeat posts none)."""
+        ...
+
+    async def send_card(
+        self,
+        conversation: str,
+        card: Card,
+        *,
+        files: Sequence[OutgoingFile] = (),
+        language: Language = "en",
+        ping_user: int | None = None,
+        nonce: str | None = None,
+    ) -> str:
+        """Post a card (`bot.core.card`) with its controls, and `files` in the same
+        message; returns its id. `ping_user`, `nonce` and `language` as for `send`."""
+        ...
+
+    async def edit_card(
+        self, conversation: str, message_id: str, card: Card, *, language: Language = "en"
+    ) -> None:
+        """Replace a message with `card` (no files); raises MessageGone as `edit` does."""
+        ...
+
+    async def delete(self, conversation: str, message_id: str) -> None:
+        """Delete one of the bot's messages; one that is gone already is no error."""
+        ...
+
+    async def message_link(self, conversation: str, message_id: str) -> str:
+        """A link that opens the message (Discord: its jump link), or "" where the
+        platform has none."""
         ...
 
     async def upload_limit_bytes(self, conversation: str) -> int:

@@ -4,6 +4,7 @@
     media.poster    # a JPEG beside the video, or None
     media.preview   # a smaller MP4 beside it when the video is over the limit, or None
     media.problem   # the PreviewError that left one of them out, or None
+    media.info      # the video's duration and size in pixels, when ffmpeg could read it
 
 ffmpeg is the binary imageio-ffmpeg ships, run with `asyncio.create_subprocess_exec` (no
 shell), reading and writing files: no video is ever held in memory. Every run has a timeout,
@@ -102,6 +103,8 @@ class DeliveryMedia:
     poster: Path | None
     preview: Path | None
     problem: PreviewError | None = None
+    #: What ffmpeg said of the video (its duration), when it could read it.
+    info: MediaInfo | None = None
 
 
 def find_ffmpeg() -> str:
@@ -275,21 +278,24 @@ async def prepare_delivery_media(
         log.warning("no poster or preview for %s: %s", video.name, exc)
         return DeliveryMedia(None, None, exc)
     problem: PreviewError | None = None
-    poster: Path | None
+    poster: Path | None = None
+    info: MediaInfo | None = None
     try:
+        info = await probe(video, ffmpeg=exe)
         poster_path = video.with_name(f"{video.stem}.poster.jpg")
-        poster = await extract_poster(video, poster_path, ffmpeg=exe)
+        at = min(3.0, info.duration_seconds / 10)  # past a fade-in's black first frame
+        poster = await extract_poster(video, poster_path, at_seconds=at, ffmpeg=exe)
     except PreviewError as exc:
         log.warning("no poster for %s: %s", video.name, exc)
-        poster, problem = None, exc
+        problem = exc
     size = (await asyncio.to_thread(video.stat)).st_size
     if size <= limit_bytes:
-        return DeliveryMedia(poster, None, problem)
+        return DeliveryMedia(poster, None, problem, info)
     poster_bytes = (await asyncio.to_thread(poster.stat)).st_size if poster else 0
     preview = video.with_name(f"{video.stem}.preview.mp4")
     try:
         await make_preview(video, preview, limit_bytes - poster_bytes, ffmpeg=exe)
     except PreviewError as exc:
         log.warning("no preview for %s: %s", video.name, exc)
-        return DeliveryMedia(poster, None, exc)
-    return DeliveryMedia(poster, preview, problem)
+        return DeliveryMedia(poster, None, exc, info)
+    return DeliveryMedia(poster, preview, problem, info)

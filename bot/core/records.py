@@ -156,6 +156,40 @@ class Render:
     updated_at: datetime
     #: When it was posted (only for `delivered`).
     delivered_at: datetime | None
+    #: What the video is called, from the draft it renders (None before schema 5).
+    title: str | None = None
+
+
+class PostedAs(StrEnum):
+    """How a delivered video went into the chat."""
+
+    FILE = "file"  # the MP4 itself
+    PREVIEW = "preview"  # its link, with a smaller preview that plays
+    LINK = "link"  # its link alone
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One delivered export of a conversation, as `/versions` lists it.
+
+    `number` counts a conversation's versions from 1; `message_id` is the message it was
+    last posted in (None once that message was deleted); `posts` how often it was posted.
+    """
+
+    id: int
+    conversation: str  # the conversation key
+    number: int
+    render_id: str
+    requester_id: int | None
+    title: str | None
+    output_url: str | None
+    size_bytes: int | None
+    duration_ms: int | None
+    posted_as: PostedAs
+    message_id: str | None
+    posts: int
+    delivered_at: datetime
+    posted_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +248,7 @@ def render_from_row(row: Row) -> Render:
         created_at=_required_time(row["created_at"]),
         updated_at=_required_time(row["updated_at"]),
         delivered_at=time_from_text(row["delivered_at"]),
+        title=row["title"],
     )
 
 
@@ -227,4 +262,23 @@ def upload_from_row(row: Row) -> Upload:
         file_type=row["file_type"],
         cdn_url=row["cdn_url"],
         created_at=_required_time(row["created_at"]),
+    )
+
+
+def version_from_row(row: Row) -> Version:
+    return Version(
+        id=int(row["id"]),
+        conversation=row["conversation_key"],
+        number=int(row["number"]),
+        render_id=row["render_id"],
+        requester_id=row["requester_id"],
+        title=row["title"],
+        output_url=row["output_url"],
+        size_bytes=row["size_bytes"],
+        duration_ms=row["duration_ms"],
+        posted_as=PostedAs(row["posted_as"]),
+        message_id=row["message_id"],
+        posts=int(row["posts"]),
+        delivered_at=_required_time(row["delivered_at"]),
+        posted_at=_required_time(row["posted_at"]),
     )

@@ -19,25 +19,25 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
 
+from bot.core.card import Card
+from bot.core.delivery import VideoPost, VideoPoster
 from bot.core.live import live_status
-from bot.core.port import MAX_NONCE_CHARS, Action, ChatPort, MessageGone, OutgoingFile
-from bot.core.preview import prepare_delivery_media
+from bot.core.port import MAX_NONCE_CHARS, ChatPort, MessageGone
 from bot.core.progress import Stage, status_line
-from bot.core.records import Language, RenderEnd, RenderState
+from bot.core.records import RenderEnd, RenderState
 from bot.core.recovery import Attempts, Recovery, wait_seconds
+from bot.core.render_card import failed_card, progress_card, stopped_card
 from bot.core.store import Render, Store
 from bot.core.timings import Timings
+from bot.core.video_card import video_title
 from bot.core.wording import Explain, Wording
 from bot.nemo.client import NemoClient
-from bot.nemo.downloads import DownloadTooLarge
 from bot.nemo.draft import Draft
 from bot.nemo.errors import (
     ExportBlocked,
@@ -96,8 +96,10 @@ class RenderManager:
         *,
         wording_for: WordingFor,
         explain: Explain,
+        poster: VideoPoster | None = None,
     ) -> None:
         self._client = client
+        self._poster = poster or VideoPoster(client, store, port)
         self._store = store
         self._port = port
         self._timings = timings
@@ -122,12 +124,14 @@ class RenderManager:
         """Submit `draft` for rendering and watch it until it is delivered."""
         wording = await self._wording_for(conversation)
         render = await self._store.create_render(
-            new_render_id(), conversation, session_id=session_id, requester_id=requester_id
+            new_render_id(), conversation, session_id=session_id, requester_id=requester_id,
+            title=video_title(draft),
         )  # saved first: a kill from here on leaves it to be resumed, never lost
-        message_id = await self._port.send(
+        line = live_status(self._port, wording.render_started(), time.time())
+        message_id = await self._port.send_card(
             conversation,
-            live_status(self._port, wording.render_started(), time.time()),
-            actions=(Action.CANCEL,),
+            progress_card(render.title, line, wording),
+            language=wording.language,
             nonce=post_nonce(render.render_id, "progress"),
         )
         render = await self._store.update_render(render.render_id, message_id=message_id) or render
@@ -211,7 +215,8 @@ class RenderManager:
                 watcher.cancel()
             await self._stop_at_nemovideo(render.render_id)
             try:
-                await self._show(render, render.render_id, wording.render_cancelled())
+                card = stopped_card(render.title, wording.render_cancelled(), wording)
+                await self._show(render, render.render_id, card)
             except Exception:
                 log.warning("render %s: could not mark its message cancelled", render.render_id)
         return outcome
@@ -296,6 +301,7 @@ class RenderManager:
             session_id=render.session_id,
             requester_id=render.requester_id,
             message_id=render.message_id,
+            title=render.title,
         )
         return fresh.render_id
 
@@ -307,9 +313,9 @@ class RenderManager:
         _log_end(render, render_id, "refused")
         # Retrying cannot change a plan or add credits; it can help with anything else.
         hopeless = isinstance(error, ExportBlocked | InsufficientCredits)
-        retry = () if hopeless else (Action.RETRY_EXPORT,)
         explained = await self._explain(error, wording)
-        await self._show(render, render_id, explained, retry, wording.language)
+        card = failed_card(render.title, explained, wording, retry=not hopeless)
+        await self._show(render, render_id, card, wording)
 
     # ----- watching ------------------------------------------------------------------
 
@@ -392,9 +398,8 @@ class RenderManager:
             text = self._progress_line(render, wording, stage, job.progress)
             if text != shown_text:  # at most one edit per poll, none when nothing changed
                 shown_text = text
-                render = await self._show(
-                    render, render_id, text, (Action.CANCEL,), wording.language
-                )
+                card = progress_card(render.title, text, wording)
+                render = await self._show(render, render_id, card, wording)
             if time.monotonic() - started > self._timings.render_give_up_seconds:
                 await self._fail(render, wording, wording.render_gave_up(), RenderState.GAVE_UP)
                 return
@@ -431,9 +436,17 @@ class RenderManager:
         delay = self._timings.render_first_poll_seconds
         error: Exception | None = None
         try:
+            post = VideoPost(
+                render.conversation, job, render.title, render.requester_id,
+                post_nonce(render_id),
+            )
+
+            async def stage(stage: Stage) -> None:
+                await self._show_stage(render, wording, stage)
+
             for attempt in range(1, DELIVERY_ATTEMPTS + 1):
                 try:
-                    how = await self._post(render, job, wording)
+                    version = await self._poster.post(post, wording, stage)
                 except Exception as exc:
                     error = exc
                     log.warning(
@@ -444,9 +457,9 @@ class RenderManager:
                         await asyncio.sleep(delay)
                         delay *= 2
                     continue
+                await self._remove_status(render)
                 await self._store.record_delivery(render_id)
-                _log_end(render, render_id, f"delivered as a {how}")
-                await self._progress_done(render, wording)
+                _log_end(render, render_id, f"delivered as a {version.posted_as.value}")
                 return
         except asyncio.CancelledError:  # shutting down: the next start delivers it
             await asyncio.shield(self._store.release_delivery(render_id))
@@ -463,10 +476,10 @@ class RenderManager:
         render_id = render.render_id
         self.undelivered.add(render_id)
         log.error("render %s could not be delivered: %r", render_id, error)
-        await self._port.send(
+        await self._port.send_card(
             render.conversation,
-            wording.render_undelivered(job.output_url),
-            actions=(Action.RETRY_EXPORT,),
+            failed_card(render.title, wording.render_undelivered(job.output_url), wording,
+                        retry=True),
             language=wording.language,
             ping_user=render.requester_id,
             nonce=post_nonce(render_id, f"undelivered-{render.attempts}"),
@@ -482,76 +495,23 @@ class RenderManager:
     async def _show_stage(self, render: Render, wording: Wording, stage: Stage) -> None:
         """Cosmetic: the progress message names the delivery's stage (the render is done)."""
         try:
-            await self._show(render, render.render_id,
-                             self._progress_line(render, wording, stage, 100))
+            line = self._progress_line(render, wording, stage, 100)
+            card = progress_card(render.title, line, wording, cancel=False)
+            await self._show(render, render.render_id, card, wording)
         except Exception:
             log.warning("render %s: could not show its stage %s", render.render_id, stage)
 
-    async def _progress_done(self, render: Render, wording: Wording) -> None:
-        """Cosmetic: the progress message stops counting."""
+    async def _remove_status(self, render: Render) -> None:
+        """The video is posted: its render's status message goes, so that one message in
+        the chat is the delivered video. Cosmetic: a failure is only logged."""
+        current = await self._store.get_render(render.render_id)
+        message_id = current.message_id if current is not None else render.message_id
+        if message_id is None:
+            return
         try:
-            await self._show(render, render.render_id, wording.render_finished())
+            await self._port.delete(render.conversation, message_id)
         except Exception:
-            log.warning("render %s: could not update its progress message", render.render_id)
-
-    async def _post(self, render: Render, job: RenderJob, wording: Wording) -> str:
-        """Post the finished render in one message; says how ("file", "preview", "link").
-
-        The MP4 is downloaded (up to the downloader's cap, DOWNLOAD_MAX_BYTES) whatever the
-        channel's upload limit. If it fits, it is posted with its poster frame; if not, the
-        link goes with a preview made to fit (and the poster). When no preview could be
-        made (ffmpeg missing or failing, or the file is over the download cap), the link
-        goes alone with one sentence saying so: the delivery itself never depends on ffmpeg.
-        """
-        conversation, link = render.conversation, job.output_url
-        limit = await self._port.upload_limit_bytes(conversation)
-        nonce = post_nonce(render.render_id)
-        with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
-            path = Path(folder) / f"{render.render_id}.mp4"
-            await self._show_stage(render, wording, Stage.DOWNLOADING)
-            try:
-                await self._client.download_render(job, path)
-            except DownloadTooLarge:
-                log.info("render %s is over the download cap: posting its link", render.render_id)
-                return await self._post_link(render, link, wording, nonce)
-            size = (await asyncio.to_thread(path.stat)).st_size
-            if size > limit:  # a preview takes a while to make: say so
-                await self._show_stage(render, wording, Stage.PREPARING)
-            media = await prepare_delivery_media(path, limit)
-            poster = await _poster_within(media.poster, wording, limit - min(size, limit))
-            if size <= limit:
-                files = [OutgoingFile(path, wording.video_alt()), *poster]
-                await self._show_stage(render, wording, Stage.UPLOADING)
-                await self._port.send_files(
-                    conversation, files, wording.render_done_file(link),
-                    ping_user=render.requester_id, nonce=nonce,
-                )
-                return "file"
-            if media.preview is None or link is None:
-                return await self._post_link(render, link, wording, nonce)
-            preview_size = (await asyncio.to_thread(media.preview.stat)).st_size
-            poster = await _poster_within(media.poster, wording, limit - preview_size)
-            files = [OutgoingFile(media.preview, wording.preview_alt()), *poster]
-            await self._show_stage(render, wording, Stage.UPLOADING)
-            await self._port.send_files(
-                conversation, files, wording.render_done_preview(link),
-                ping_user=render.requester_id, nonce=nonce,
-            )
-            return "preview"
-
-    async def _post_link(
-        self, render: Render, link: str | None, wording: Wording, nonce: str
-    ) -> str:
-        """The link alone, with the sentence that no preview could be made to play here."""
-        if link is None:
-            raise RenderFailed("the render has no download link")
-        await self._port.send(
-            render.conversation,
-            f"{wording.render_done_link(link)}\n{wording.preview_unavailable()}",
-            ping_user=render.requester_id,
-            nonce=nonce,
-        )
-        return "link"
+            log.warning("render %s: could not remove its status message", render.render_id)
 
     async def _fail(
         self,
@@ -564,37 +524,29 @@ class RenderManager:
         if not await self._store.end_render(render.render_id, outcome, message):
             return
         _log_end(render, render.render_id, outcome.value)
-        await self._port.send(
+        await self._port.send_card(
             render.conversation,
-            message,
-            actions=(Action.RETRY_EXPORT,),
+            failed_card(render.title, message, wording, retry=True),
             language=wording.language,
             ping_user=render.requester_id,
             nonce=post_nonce(render.render_id, outcome.value),
         )
 
     async def _show(
-        self,
-        render: Render,
-        render_id: str,
-        text: str,
-        actions: tuple[Action, ...] = (),
-        language: Language = "en",
+        self, render: Render, render_id: str, card: Card, wording: Wording | None = None
     ) -> Render:
-        """Edit the render's message (`language` labels the `actions`); a deleted one is
-        replaced and the new id kept."""
+        """Show `card` in the render's message (`wording` labels its controls); a deleted
+        one is replaced and the new id kept."""
+        language = wording.language if wording is not None else "en"
         if render.message_id is not None:
             try:
-                await self._port.edit(
-                    render.conversation, render.message_id, text,
-                    actions=actions, language=language,
+                await self._port.edit_card(
+                    render.conversation, render.message_id, card, language=language
                 )
                 return render
             except MessageGone:
                 pass
-        message_id = await self._port.send(
-            render.conversation, text, actions=actions, language=language
-        )
+        message_id = await self._port.send_card(render.conversation, card, language=language)
         updated = await self._store.update_render(render_id, message_id=message_id)
         return updated or render
 
@@ -602,13 +554,3 @@ class RenderManager:
 def _log_end(render: Render, render_id: str, outcome: str) -> None:
     seconds = (datetime.now(UTC) - render.created_at).total_seconds()
     log.info("render %s in %s %s after %.1fs", render_id, render.conversation, outcome, seconds)
-
-
-async def _poster_within(
-    poster: Path | None, wording: Wording, room_bytes: int
-) -> list[OutgoingFile]:
-    """The poster to post beside a video, if there is one and it fits in the room left."""
-    if poster is None:
-        return []
-    size = (await asyncio.to_thread(poster.stat)).st_size
-    return [OutgoingFile(poster, wording.poster_alt())] if size <= room_bytes else []

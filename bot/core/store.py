@@ -10,11 +10,13 @@ What it keeps, and why:
   through (never the message text: recovery must not re-send it, that would charge twice);
 - renders: export jobs from submission to delivery, in durable states, so a restart (even
   after a kill) resumes them and each is delivered once (`claim_delivery`);
+- versions: every delivered export of a conversation, for /versions and Post again;
 - uploads and per-user daily usage.
 
 `Store` is this module's conversations, turns and uploads, plus the table groups kept in
 their own modules: `CredentialTable` (bot.core.store_credentials), `RenderTable`
-(bot.core.store_renders) and `UsageTable` (bot.core.store_usage), all on one database
+(bot.core.store_renders), `UsageTable` (bot.core.store_usage) and `VersionTable`
+(bot.core.store_versions), all on one database
 (`StoreTables`, bot.core.store_tables) of either engine (bot.core.store_sql,
 bot.core.store_postgres): the same SQL, the same migrations, the same behaviour.
 
@@ -57,6 +59,7 @@ from bot.core.store_sql import (
 )
 from bot.core.store_tables import Clock, utc_now
 from bot.core.store_usage import UsageTable
+from bot.core.store_versions import VersionTable
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -72,7 +75,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class Store(CredentialTable, RenderTable, UsageTable, CountTable):
+class Store(CredentialTable, RenderTable, UsageTable, CountTable, VersionTable):
     """Typed access to the database. Build it with `Store.open(path_or_url)`."""
 
     @classmethod

@@ -21,6 +21,7 @@ TABLES: tuple[tuple[str, str | None], ...] = (
     ("uploads", "id"),
     ("renders", None),
     ("usage", None),
+    ("versions", "id"),
 )
 
 

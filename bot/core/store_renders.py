@@ -37,13 +37,15 @@ class RenderTable(StoreTables):
         requester_id: int | None = None,
         message_id: str | None = None,
         status: RenderState | RenderStatus | str = RenderState.SUBMITTING,
+        title: str | None = None,
     ) -> Render:
         stamp = self._stamp()
         await self._write(
             "INSERT INTO renders (render_id, conversation_key, session_id, requester_id, "
-            "status, message_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "status, message_id, title, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (render_id, conversation, session_id, requester_id, RenderState(status).value,
-             message_id, stamp, stamp),
+             message_id, title, stamp, stamp),
         )
         render = await self.get_render(render_id)
         assert render is not None

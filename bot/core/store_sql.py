@@ -113,6 +113,20 @@ class Database(Protocol):
     async def close(self) -> None: ...
 
 
+def statements(script: str) -> list[str]:
+    """A migration's statements, each ended where SQLite says a statement is complete."""
+    found: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            found.append(current.strip())
+            current = ""
+    if current.strip():
+        found.append(current.strip())
+    return found
+
+
 async def open_database(location: Location) -> Database:
     """Connect and bring the schema up to date (`bot.core.migrations`)."""
     if isinstance(location, PostgresLocation):
@@ -238,23 +252,29 @@ class SqliteDatabase:
         await self._db.close()
 
     async def _migrate(self) -> None:
-        """Apply the migrations the file has not seen, each atomically with its version.
+        """Apply the migrations the file has not seen, all in one transaction with the
+        version they reach.
 
         Safe to run again (nothing to do) and against a second process migrating the same
-        file at the same moment (whoever loses the race finds the version already moved on).
+        file at the same moment: the version is read again once the write lock is held,
+        so whoever waited for it finds the version moved on and runs nothing. (Running a
+        migration twice is no harmless failure: one that copies a table succeeds again,
+        and would set the version back.)
         """
         current = await self.schema_version()
         check_version(current)
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            script = MIGRATIONS[version - 1]
-            try:
-                await self._db.executescript(
-                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
-                )
-            except sqlite3.Error:
-                if self._db.in_transaction:
-                    await self._db.rollback()
-                if await self.schema_version() >= version:
-                    continue  # another process applied it first
-                raise
-            log.info("database migrated to schema version %s", version)
+        if current >= SCHEMA_VERSION:
+            return
+        await self._db.execute("BEGIN IMMEDIATE")  # waits for another process's migration
+        try:
+            current = await self.schema_version()
+            check_version(current)
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for statement in statements(MIGRATIONS[version - 1]):
+                    await self._db.execute(statement)
+                await self._db.execute(f"PRAGMA user_version = {version}")
+                log.info("database migrated to schema version %s", version)
+        except BaseException:
+            await self._db.rollback()
+            raise
+        await self._db.commit()

@@ -397,10 +397,6 @@ class Wording(Words):
         value = min(100, max(0, int(percent)))
         return self._("🎞️ Rendering… {value}%", value=value)
 
-    def render_finished(self) -> str:
-        """The progress message once the video is posted."""
-        return self._("🎞️ Render finished.")
-
     def render_done_file(self, url: str | None = None) -> str:
         """Goes with the MP4 attached; `url` is the download link, shown when known."""
         text = self._("✅ Your video is ready!")
@@ -591,6 +587,72 @@ class Wording(Words):
 
     def cancel_too_late(self) -> str:
         return self._("Too late to cancel: the video is being posted right now.")
+
+    # ----- cards: the delivered video, versions, the timeline -------------------------------
+
+    def video_untitled(self) -> str:
+        """A card's title when the video has no title of its own."""
+        return self._("Your video")
+
+    def field_duration(self) -> str:
+        return self._("Duration")
+
+    def field_size(self) -> str:
+        return self._("Size")
+
+    def version_footer(self, number: int) -> str:
+        return self._("Version {number}", number=number)
+
+    def timeline_title(self) -> str:
+        return self._("📋 Timeline")
+
+    def timeline_total(self, length: str) -> str:
+        return self._("Total {length}", length=length)
+
+    def timeline_empty(self) -> str:
+        return self._("Nothing on the timeline yet.")
+
+    def versions_title(self) -> str:
+        return self._("🗂️ Versions of this video")
+
+    def versions_none(self) -> str:
+        return self._(
+            "No versions yet: say “export” (or use /export) and every video I post here is "
+            "listed."
+        )
+
+    def versions_how(self) -> str:
+        """Under the list: how to post one again."""
+        return self._("Newest first. Post again puts a version back in the chat, no new render.")
+
+    def version_posted(self, when: str) -> str:
+        """`when` is a time, or the platform's "how long ago" marker."""
+        return self._("posted {when}", when=when)
+
+    def version_expired(self, number: int) -> str:
+        return self._(
+            "⌛ The link of version {number} has expired, so I can't post it again. Press "
+            "Export MP4 (or say “export”) to render the current timeline anew.",
+            number=number,
+        )
+
+    def version_unknown(self) -> str:
+        return self._("That version isn't in this conversation.")
+
+    def version_busy(self) -> str:
+        return self._("That version is being posted already.")
+
+    def version_post_failed(self) -> str:
+        return self._("I couldn't post that version again just now. Please try again in a moment.")
+
+    def post_deleted(self) -> str:
+        return self._("🗑️ Deleted.")
+
+    def delete_not_yours(self) -> str:
+        return self._(
+            "Only the person who asked for this video (or someone who can manage messages) can "
+            "delete it."
+        )
 
 
 #: The words before each stage's progress bar (msgids: translated in `render_stage`).

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core import Draft
+from bot.core.card import Card, Tone
 from bot.core.port import Action, OutgoingFile, Text, text_of
 from bot.core.records import Language
 from bot.core.timeline_picture import write_timeline_png
@@ -20,6 +21,14 @@ from bot.core.timeline_picture import write_timeline_png
 __all__ = ["LineEndingEcho", "TerminalPort"]
 
 log = logging.getLogger(__name__)
+
+
+def _card_text(card: Card) -> str:
+    """A card as the terminal prints it: a working one as its status line alone, so that
+    a render's progress is redrawn on one line."""
+    if card.tone is Tone.WORKING and card.body:
+        return card.body
+    return "\n".join(card.as_lines())
 
 
 class TerminalPort:
@@ -103,6 +112,34 @@ class TerminalPort:
             await asyncio.to_thread(shutil.copyfile, outgoing.path, target)
             self.say(saved_line(outgoing, target.resolve()))
         return message_id
+
+    async def send_card(
+        self,
+        conversation: str,
+        card: Card,
+        *,
+        files: Sequence[OutgoingFile] = (),
+        language: Language = "en",
+        ping_user: int | None = None,
+        nonce: str | None = None,  # one process prints once: nothing to deduplicate
+    ) -> str:
+        """The card as lines (`Card.as_lines`), its files saved as `send_files` saves them."""
+        text = _card_text(card)
+        if files:
+            return await self.send_files(conversation, files, text)
+        return await self.send(conversation, text)
+
+    async def edit_card(
+        self, conversation: str, message_id: str, card: Card, *, language: Language = "en"
+    ) -> None:
+        await self.edit(conversation, message_id, _card_text(card))
+
+    async def delete(self, conversation: str, message_id: str) -> None:
+        """What is printed stays printed: a terminal is a log."""
+        self._printed.pop(message_id, None)
+
+    async def message_link(self, conversation: str, message_id: str) -> str:
+        return ""
 
     async def upload_limit_bytes(self, conversation: str) -> int:
         return sys.maxsize

@@ -69,6 +69,8 @@ class TerminalSession:
             self._port.say(await self._engine.cancel(self._key, None))
         elif command == "/upload":
             await self._upload(rest.strip())
+        elif command == "/versions":
+            await self._versions(rest.strip())
         else:
             self._port.say(self._words.unknown_command(word))
         return True
@@ -79,6 +81,21 @@ class TerminalSession:
         self._port.say(reply.text)
         if reply.draft is not None:
             await self._port.save_timeline_picture(reply.draft)
+
+    async def _versions(self, rest: str) -> None:
+        """The exports of this conversation, or (`/versions N`) version N saved again."""
+        if not rest:
+            card = await self._engine.versions_card(self._key)
+            for line in card.as_lines():
+                self._port.say(line)
+            return
+        render_id = await self._engine.version_id(self._key, int(rest)) if rest.isdigit() else None
+        if render_id is None:
+            self._port.say(self._words.versions_usage())
+            return
+        said = await self._engine.post_again(self._key, render_id)
+        if said is not None:
+            self._port.say(said)
 
     async def _reset(self, *, confirmed: bool) -> None:
         if not confirmed:

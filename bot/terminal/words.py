@@ -12,7 +12,10 @@ from bot.core.catalogue import Words
 from bot.core.wording import EXAMPLE_PROMPT
 
 #: The terminal's commands, in the order `/help` lists them.
-COMMANDS = ("/upload", "/export", "/cancel", "/status", "/credits", "/reset", "/help", "/quit")
+COMMANDS = (
+    "/upload", "/export", "/cancel", "/status", "/versions", "/credits", "/reset", "/help",
+    "/quit",
+)
 
 
 class TerminalWords(Words):
@@ -43,6 +46,8 @@ class TerminalWords(Words):
             "path with spaces: /upload \"my clip.mp4\").\n"
             "• /export (or say export): render a 1080p MP4 and save it into DOWNLOAD_DIR.\n"
             "• /status (or say status): show the timeline.\n"
+            "• /versions: list the videos exported here; /versions N saves version N again "
+            "(no new render).\n"
             "• /credits (or say credits): show your NemoVideo credits.\n"
             "• /reset: start over with a fresh session (asks first).\n"
             "• /quit, Ctrl+D or Ctrl+C: leave; an export still rendering is saved the next "
@@ -67,6 +72,9 @@ class TerminalWords(Words):
         return self._(
             "Usage: /upload PATH [PATH…] — quote a path with spaces: /upload \"my clip.mp4\"",
         )
+
+    def versions_usage(self) -> str:
+        return self._("Usage: /versions, or /versions N to save version N again (e.g. /versions 2)")
 
     def no_such_file(self, paths: list[str]) -> str:
         listed = ", ".join(paths)

@@ -32,7 +32,7 @@ def _no_application_id(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_link_names_the_application_both_scopes_and_the_permissions() -> None:
     assert invite_url(APP_ID) == (
         "https://discord.com/oauth2/authorize?client_id=1098765432109876543"
-        "&scope=bot+applications.commands&permissions=309237746688"
+        "&scope=bot+applications.commands&permissions=309237763072"
     )
 
 

@@ -72,6 +72,10 @@ def _sentences(wording: Wording) -> dict[str, str]:
         "recovery_changed": ("Timeline (1 track): 1. Video: lake (0-15s)",),
         "limit_reached": (20,),
         "add_credits_admin": ("https://nemovideo.com/register?bind=anon_1",),
+        "version_footer": (3,),
+        "version_posted": ("<t:1764756000:R>",),
+        "version_expired": (2,),
+        "timeline_total": ("0:15",),
     }
     result = {}
     for name, method in inspect.getmembers(wording, inspect.ismethod):

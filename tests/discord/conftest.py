@@ -128,6 +128,17 @@ def button_labels(message: discord.Message) -> list[str | None]:
     ]
 
 
+def said(message: discord.Message | Any) -> str:
+    """What a message says in words: its content, then its cards' titles, descriptions,
+    fields and footers (embeds), one per line."""
+    parts = [message.content]
+    for embed in message.embeds:
+        parts += [embed.title or "", embed.description or ""]
+        parts += [f"{field.name}: {field.value}" for field in embed.fields]
+        parts.append(embed.footer.text or "")
+    return "\n".join(part for part in parts if part)
+
+
 def has_mp4(message: discord.Message) -> bool:
     return bool(message.attachments) and message.attachments[0].filename.endswith(".mp4")
 

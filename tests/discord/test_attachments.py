@@ -67,8 +67,9 @@ async def test_status_lists_the_files_uploaded_into_the_session(studio: WorldFac
     fresh = await world.alice.slash(thread, "status")
 
     assert listed.response is not None and fresh.response is not None
-    assert "📎 Files: logo.png and intro.png" in listed.response.content
-    assert "📎" not in fresh.response.content, "only the current session's files"
+    [card], [fresh_card] = listed.response.embeds, fresh.response.embeds
+    assert "📎 Files: logo.png and intro.png" in (card.description or "")
+    assert "📎" not in (fresh_card.description or ""), "only the current session's files"
 
 
 async def test_an_attachment_with_words_is_uploaded_then_used_in_a_turn(

@@ -11,6 +11,7 @@ from tests.discord.conftest import (
     WorldFactory,
     button_labels,
     has_mp4,
+    said,
     start_video,
     switchable_proxy,
 )
@@ -55,7 +56,7 @@ async def test_a_video_over_the_upload_limit_is_delivered_as_its_link_and_a_prev
     delivered = world.bot_messages(thread)[-1]
     names = [a.filename for a in delivered.attachments]
     assert len(names) == 2 and names[0].endswith(".preview.mp4") and names[1].endswith(".jpg")
-    assert world.emulator.url in delivered.content and ".mp4" in delivered.content
+    assert world.emulator.url in said(delivered) and ".mp4" in said(delivered)
     assert [user.id for user in delivered.mentions] == [world.alice.id]
 
 
@@ -69,7 +70,7 @@ async def test_timeline_button_shows_the_timeline_to_the_presser_only(
     result = await world.alice.click(world.bot_messages(thread)[-1], label="Timeline")
 
     assert result.ephemeral and result.response is not None
-    assert "📋" in result.response.content and "sunset" in result.response.content
+    assert "📋" in said(result.response) and "sunset" in said(result.response).lower()
     assert len(world.bot_messages(thread)) == posted_before
 
 
@@ -193,5 +194,9 @@ async def test_a_timeline_longer_than_a_message_is_cut_to_one(studio: WorldFacto
     result = await world.alice.click(world.bot_messages(thread)[-1], label="Timeline")
 
     assert result.ephemeral and result.response is not None
-    shown = result.response.content
-    assert len(shown) <= 2000 and shown.startswith("📋") and shown.endswith("…")
+    [card] = result.response.embeds
+    assert card.title is not None and card.title.startswith("📋")
+    values = [field.value or "" for field in card.fields]
+    assert all(len(value) <= 1024 for value in values)  # Discord's limit for a field
+    assert any(value.endswith("…") for value in values), "the long title is cut"
+    assert len(card) <= 6000

@@ -10,7 +10,13 @@ import pytest
 from bot.core.records import RenderState
 from bot.core.wording import Wording
 from cogs.keys import conversation_key
-from tests.discord.conftest import World, WorldFactory, button_labels, has_mp4, start_video
+from tests.discord.conftest import (
+    World,
+    WorldFactory,
+    button_labels,
+    has_mp4,
+    start_video,
+)
 
 SUNSET = "a 15-second clip of a sunset over a mountain lake, cinematic, with background music"
 EN = Wording("en")
@@ -56,7 +62,7 @@ async def test_cancel_during_a_render_stops_it_and_nothing_is_posted_even_after_
     assert render.cancelled_at is not None, "NemoVideo was asked to stop it"
     assert await _render_state(world, thread) is RenderState.CANCELLED
     [shown] = [m for m in world.bot_messages(thread) if m.id == status.id]
-    assert shown.content == EN.render_cancelled()
+    assert shown.embeds[0].description == EN.render_cancelled()
     assert "Cancel" not in button_labels(shown)
     posted = len(world.bot_messages(thread))
 

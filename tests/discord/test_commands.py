@@ -12,6 +12,7 @@ from tests.discord.conftest import (
     WorldFactory,
     button_labels,
     hanging_nemovideo,
+    said,
     start_video,
 )
 
@@ -138,9 +139,9 @@ async def test_status_shows_the_timeline_to_the_thread(studio: WorldFactory) -> 
 
     result = await world.alice.slash(thread, "status")
 
-    assert result.acknowledged and not result.ephemeral
+    assert result.acknowledged and result.ephemeral  # as the Timeline button
     assert result.response is not None
-    assert "📋" in result.response.content and "sunset" in result.response.content
+    assert "📋" in said(result.response) and "sunset" in said(result.response).lower()
 
 
 async def test_credits_answers_only_the_member_who_asked(studio: WorldFactory) -> None:

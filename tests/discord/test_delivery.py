@@ -3,7 +3,14 @@ its Retry posts the same video, even after a restart."""
 
 from __future__ import annotations
 
-from tests.discord.conftest import World, WorldFactory, button_labels, has_mp4, start_video
+from tests.discord.conftest import (
+    World,
+    WorldFactory,
+    button_labels,
+    has_mp4,
+    said,
+    start_video,
+)
 from tests.discord.test_buttons import last_with_button
 
 SUNSET = "a 15-second clip of a sunset over a mountain lake with music"
@@ -27,7 +34,7 @@ async def test_an_undeliverable_video_is_reported_to_the_requester_with_retry(
     await export_that_cannot_be_downloaded(world)
 
     told = world.bot_messages(thread)[-1]
-    assert "couldn't post it here" in told.content
+    assert "couldn't post it here" in said(told)
     assert button_labels(told) == ["Retry"]
     assert [user.id for user in told.mentions] == [world.alice.id]
     assert not any(has_mp4(m) for m in world.bot_messages(thread))

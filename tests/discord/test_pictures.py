@@ -1,4 +1,5 @@
-"""/status and the Timeline button answer with the text and the timeline as a PNG."""
+"""/status and the Timeline button answer, to the one who asked, with the timeline's card:
+its tracks and clips in a list with their lengths, and the timeline as a PNG in it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.core.timeline_picture import (
     ROW_GAP_PX,
     WIDTH_PX,
 )
+from bot.core.wording import Wording
 from bot.emulator.server import RunningEmulator
 from cogs.keys import conversation_key
 from cogs.pictures import TIMELINE_FILENAME
@@ -30,6 +32,8 @@ from tests.discord.wire_helpers import (
 from tests.fakediscord import run_fake_discord
 
 SUNSET = "a 15-second clip of a sunset over a mountain lake with music"
+EN = Wording("en")
+EPHEMERAL = 1 << 6
 FOLLOWUP = "/webhooks/{webhook_id}/{token}"
 
 
@@ -40,21 +44,28 @@ async def timeline_picture(message: discord.Message) -> Image.Image:
     return image.convert("RGB")
 
 
-async def test_status_posts_the_summary_with_the_timeline_picture(studio: WorldFactory) -> None:
+async def test_status_shows_the_timeline_card_with_its_picture(studio: WorldFactory) -> None:
     world = await studio()
     thread = await start_video(world, SUNSET)
+    reply = await world.bot.engine.status_reply(conversation_key(thread.id))
 
     result = await world.alice.slash(thread, "status")
 
-    assert result.response is not None and not result.ephemeral
-    assert "📋" in result.response.content and "sunset" in result.response.content
+    assert result.response is not None and result.ephemeral  # as the Timeline button
+    [embed] = result.response.embeds
+    assert embed.title == EN.timeline_title() and embed.colour is not None
+    assert embed.image.url is not None and embed.image.url.endswith(TIMELINE_FILENAME)
+    video = embed.fields[0]
+    assert video.name == "Video" and "sunset" in (video.value or "").lower()
+    assert "(0:" in (video.value or "")  # each clip with its length
+    assert embed.footer.text is not None and embed.footer.text.startswith("Total 0:")
     image = await timeline_picture(result.response)
     assert image.width == WIDTH_PX
     # The first row is the video track, drawn from the start of the axis.
     first_block = (PAD_PX + 130, PAD_PX + HEADER_PX + LANE_PX // 2 - 14)
     assert image.getpixel(first_block) == PALETTE.video
-    # The alt text is the summary the message says.
-    assert result.response.attachments[0].description == result.response.content
+    # The alt text is the summary in words.
+    assert result.response.attachments[0].description == reply.text
 
 
 async def test_the_picture_has_one_row_per_track_of_the_draft(studio: WorldFactory) -> None:
@@ -87,7 +98,7 @@ async def test_timeline_button_shows_the_picture_to_the_presser_only(
     result = await world.alice.click(world.bot_messages(thread)[-1], label="Timeline")
 
     assert result.ephemeral and result.response is not None
-    assert "📋" in result.response.content
+    assert [e.title for e in result.response.embeds] == [EN.timeline_title()]
     await timeline_picture(result.response)
     assert len(world.bot_messages(thread)) == posted_before
 
@@ -115,6 +126,8 @@ async def test_on_the_wire_status_uploads_a_png_whose_alt_text_is_the_summary(
     [attachment] = upload.response["attachments"]
     png = fake.attachment_bytes(attachment["id"])
     assert png.startswith(b"\x89PNG") and Image.open(io.BytesIO(png)).width == WIDTH_PX
-    assert attachment["description"] == upload.body["content"]
-    assert upload.body["content"].startswith("📋")
+    assert attachment["description"].startswith("📋")
+    [embed] = upload.body["embeds"]
+    assert embed["image"]["url"] == f"attachment://{TIMELINE_FILENAME}"
+    assert upload.body["flags"] & EPHEMERAL
     assert_bodies_match_discords_schema(fake)

@@ -10,12 +10,13 @@ import asyncio
 import pytest
 
 from tests.discord.conftest import World, WorldFactory, start_video
+from tests.discord.conftest import said as shown
 
 SUNSET = "a 15-second clip of a sunset over a mountain lake with music"
 
 
 def said(world: World, thread: object) -> list[str]:
-    return [message.content for message in world.bot_messages(thread)]  # type: ignore[arg-type]
+    return [shown(message) for message in world.bot_messages(thread)]  # type: ignore[arg-type]
 
 
 async def test_a_refused_token_renewal_during_a_turn_is_told_as_what_it_is(

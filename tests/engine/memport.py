@@ -8,6 +8,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from bot.core.card import Card
 from bot.core.port import Action, MessageGone, OutgoingFile, Text, text_of
 from bot.core.records import Language
 
@@ -35,6 +36,13 @@ class Shown:
     #: Every file of the message (the first is also `file_name` / `file_bytes`).
     attached: list[Attached] = field(default_factory=list)
     versions: list[str] = field(default_factory=list)
+    #: The card the message is (its `text` is then the card's text and body).
+    card: Card | None = None
+
+
+def _said(card: Card) -> str:
+    """What a card says in words (its text and body): a card message's `Shown.text`."""
+    return "\n".join(part for part in (card.text, card.body) if part) or card.title
 
 
 class MemoryPort:
@@ -55,6 +63,8 @@ class MemoryPort:
         self.broken_files = False
         #: Message ids by the nonce they were posted with (a repeat returns the first).
         self.nonces: dict[str, str] = {}
+        #: Messages deleted, by id (they leave `messages`).
+        self.deleted: list[Shown] = []
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
 
@@ -128,6 +138,47 @@ class MemoryPort:
         shown.file_name = files[0].path.name
         shown.file_bytes = shown.attached[0].data
         return message_id
+
+    async def send_card(
+        self,
+        conversation: str,
+        card: Card,
+        *,
+        files: Sequence[OutgoingFile] = (),
+        language: Language = "en",
+        ping_user: int | None = None,
+        nonce: str | None = None,
+    ) -> str:
+        if card.picture is not None:
+            assert card.picture in [f.path.name for f in files], "the picture is not attached"
+        text = _said(card)
+        if files:
+            message_id = await self.send_files(
+                conversation, files, text, ping_user=ping_user, nonce=nonce
+            )
+        else:
+            message_id = await self.send(conversation, text, ping_user=ping_user, nonce=nonce)
+        shown = self.by_id(message_id)
+        shown.card = card
+        shown.actions = tuple(control.action for control in card.controls)
+        return message_id
+
+    async def edit_card(
+        self, conversation: str, message_id: str, card: Card, *, language: Language = "en"
+    ) -> None:
+        actions = tuple(control.action for control in card.controls)
+        await self.edit(conversation, message_id, _said(card), actions=actions)
+        self.by_id(message_id).card = card
+
+    async def delete(self, conversation: str, message_id: str) -> None:
+        shown = next((m for m in self.messages if m.id == message_id), None)
+        if shown is not None:
+            self.messages.remove(shown)
+            self.deleted.append(shown)
+            self._changed.set()
+
+    async def message_link(self, conversation: str, message_id: str) -> str:
+        return f"memory://{conversation}/{message_id}"
 
     async def upload_limit_bytes(self, conversation: str) -> int:
         return self.upload_limit

@@ -16,7 +16,9 @@ EN = Wording("en")
 
 
 def _status(rig: Rig) -> Shown:
-    return next(m for m in rig.port.messages if m.versions[0].startswith(EN.render_started()))
+    """The render's status message (deleted once the video is posted)."""
+    shown = [*rig.port.messages, *rig.port.deleted]
+    return next(m for m in shown if m.versions[0].startswith(EN.render_started()))
 
 
 async def test_the_status_shows_a_bar_through_queued_rendering_downloading_and_uploading(
@@ -41,10 +43,11 @@ async def test_the_status_shows_a_bar_through_queued_rendering_downloading_and_u
         for v in status.versions[1:]
     ]
     assert labels[:2] == [Stage.QUEUED, Stage.RENDERING], status.versions
-    assert labels[-3:] == [Stage.DOWNLOADING, Stage.UPLOADING, EN.render_finished()]
+    assert labels[-2:] == [Stage.DOWNLOADING, Stage.UPLOADING]
     assert f"{EN.render_stage(Stage.UPLOADING)} {bar(100)} · {EN.started_at('[since')}" in (
-        status.versions[-2]
+        status.versions[-1]
     )
+    assert status in rig.port.deleted, "once the video is posted, the status goes"
     # Never an edit that shows the same text again, and at most one per poll.
     assert all(a != b for a, b in zip(status.versions, status.versions[1:], strict=False))
     polls = [r for r in rig.emulator.state.requests
