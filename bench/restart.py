@@ -60,6 +60,12 @@ SETTLE_SECONDS = {"after": 2.0}
 EMULATOR_LOG: list[tuple[float, str, str]] = []  # (monotonic time, method, path)
 
 
+
+def words_of(message: dict[str, Any]) -> str:
+    """What a message (or a message body) says: its content and its cards' descriptions."""
+    cards = message.get("embeds") or []
+    return "\n".join([message.get("content") or "", *(c.get("description") or "" for c in cards)])
+
 def instrument_emulator() -> None:
     original = EmulatorState.record
 
@@ -163,7 +169,7 @@ def first_write_with(fake: FakeDiscord, thread_id: int, text: str, after: float)
         if (request.time >= after and request.path.startswith(prefix)
                 and request.method in ("POST", "PATCH") and request.status < 300
                 and isinstance(request.body, dict)
-                and text in (request.body.get("content") or "")):
+                and text in words_of(request.body)):
             return request.time
     return None
 
@@ -248,7 +254,7 @@ async def run(renders: int, turns: int, render_seconds: float, stream_seconds: f
                     if len(new_renders()) < renders:
                         return False
                     return all(
-                        any("Rendering" in (m.get("content") or "")
+                        any("Rendering" in words_of(m)
                             for m in bot_messages(fake, t)) for t in exports
                     ) and all(
                         sum(1 for r in fake.requests if r.time > asked and r.method == "PATCH"

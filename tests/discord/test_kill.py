@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sqlite3
@@ -149,7 +150,8 @@ def kill_condition(
 
     conditions: dict[str, Callable[[], bool]] = {
         "submit": lambda: all(
-            any("Rendering" in (m.get("content") or "") for m in bot_messages(fake, t))
+            any("Rendering" in json.dumps(m.get("embeds") or [], ensure_ascii=False)
+                for m in bot_messages(fake, t))
             for t in threads
         ),
         "rendering": lambda: len(new_renders()) == len(threads) and all(
