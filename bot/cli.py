@@ -53,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
         "chat",
         help="talk to NemoVideo from this terminal",
         description="The same engine as the bot, in a terminal: type a message, read the "
-        "streamed reply. Commands: /upload PATH, /export, /status, /credits, /reset, /help, "
+        "streamed reply. Commands: /upload PATH, /export, /status, /versions [N], /credits, "
+        "/reset, /help, "
         "/quit; an unknown /command is refused and costs nothing. On a terminal the line "
         "can be edited (arrows, Up for history) and Ctrl+C or Ctrl+D leaves at once. Piped "
         "input works too; at its end, work in flight (such as an export) finishes before "
