@@ -17,6 +17,7 @@ import httpx
 
 from bot import __version__
 from bot.core.engine import Engine, EngineLimits
+from bot.core.leases import LeaseTerms
 from bot.core.port import ChatPort
 from bot.core.store import Store
 from bot.core.timings import Timings
@@ -98,6 +99,7 @@ async def open_services(
                     settings.max_turns_per_user_per_day, settings.download_max_bytes
                 ),
                 operator_reads_chat=operator_reads_chat,
+                lease=LeaseTerms(settings.lease_seconds),
             )
             try:
                 yield Services(settings, store, tokens, client, engine)

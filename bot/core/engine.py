@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.core.intents import Intent, has_visible_text, is_upload_word, route
+from bot.core.leases import LeaseTerms
 from bot.core.live import LiveReply, live_status
 from bot.core.media_formats import MAX_UPLOAD_BYTES
 from bot.core.port import (
@@ -84,9 +85,11 @@ class Engine:
         timings: Timings | None = None,
         limits: EngineLimits | None = None,
         operator_reads_chat: bool = False,
+        lease: LeaseTerms | None = None,
     ) -> None:
         """`operator_reads_chat`: the chat's only reader runs the bot (the terminal), so
-        operator details (the account's claim link, a refused token) may be shown in it."""
+        operator details (the account's claim link, a refused token) may be shown in it.
+        `lease`: this process's name and lease length, when several share the database."""
         self._client = client
         self._store = store
         self._tokens = tokens
@@ -95,6 +98,8 @@ class Engine:
         self._timings = timings or Timings()
         self._limits = limits or EngineLimits()
         self._operator_reads_chat = operator_reads_chat
+        self._lease = lease or LeaseTerms()
+        self._scanner: asyncio.Task[None] | None = None
         self._lines: dict[str, TurnLine] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         #: Turns this process is running: never mistaken for ones a restart cut off.
@@ -113,6 +118,7 @@ class Engine:
             self._timings,
             wording_for=self.wording_for,
             explain=self.explain,
+            lease=self._lease,
         )
 
     # ----- conversations -------------------------------------------------------------
@@ -461,7 +467,11 @@ class Engine:
         """Finish what a previous run left: renders in flight and interrupted turns.
 
         With `conversation`, only that conversation's (a terminal shows just its own).
+        Without, the same is done again every `LeaseTerms.scan_every` from now on, so the
+        work of another process that died (or stalled past its leases) is taken over.
         """
+        if conversation is None and self._scanner is None:
+            self._scanner = asyncio.create_task(self._scan(), name="lease-scan")
         await self.renders.resume(conversation)
         for turn in await self._store.get_unfinished_turns():
             if turn.id in self._live_turns or conversation not in (None, turn.conversation):
@@ -480,10 +490,22 @@ class Engine:
                 await asyncio.sleep(0.05)
         await self.renders.wait_idle()
 
+    async def _scan(self) -> None:
+        """Claim, now and then, the renders whose holder stopped renewing their leases."""
+        while True:
+            await asyncio.sleep(self._lease.scan_every)
+            try:
+                await self.renders.resume()
+            except Exception:  # the database is away for a moment: the next scan tries again
+                log.warning("the scan for renders to take over failed", exc_info=True)
+
     async def close(self) -> None:
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        if self._scanner is not None:
+            tasks.append(self._scanner)
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.renders.close()
 
     # ----- internals -----------------------------------------------------------------
