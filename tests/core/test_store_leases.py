@@ -217,3 +217,41 @@ async def test_a_row_locked_by_another_transaction_is_skipped_not_waited_for(
         finally:
             await other.close()
         assert [r.render_id for r in await store.claim_renders(B)] == ["r-1"]
+
+
+# -- turns ---------------------------------------------------------------------------------
+
+
+async def test_a_running_turn_is_resumed_by_one_process_once_its_holder_stops_renewing(
+    store: Store, clock: FakeClock
+) -> None:
+    await store.save_conversation(KEY, session_id="s-1")
+    running = await store.start_turn(KEY, author_id=7, lease=A)
+    assert running.hold == Hold("process-a", 1)
+    assert await store.claim_turns(B) == []  # A is running it: not a cut-off turn
+
+    clock.advance(31)
+    claimed = await store.claim_turns(B)
+
+    assert [t.id for t in claimed] == [running.id] and claimed[0].hold == Hold("process-b", 2)
+    assert await store.claim_turns(A) == []
+    assert not await store.finish_turn(running.id, "done", running.hold)  # stale: nothing
+    assert not await store.renew_turn_lease(running.id, running.hold, A)
+    assert await store.finish_turn(running.id, "interrupted", claimed[0].hold)
+    finished = await store.get_turn(running.id)
+    assert finished is not None and finished.status.value == "interrupted"
+
+
+async def test_a_released_turn_is_claimed_at_once_and_only_its_conversation_when_asked(
+    store: Store,
+) -> None:
+    await store.save_conversation(KEY, session_id="s-1")
+    await store.save_conversation("terminal:x", session_id="s-2")
+    mine = await store.start_turn(KEY, lease=A)
+    other = await store.start_turn("terminal:x", lease=A)
+    assert mine.hold is not None and other.hold is not None
+    assert await store.release_turn_lease(mine.id, mine.hold)
+    assert await store.release_turn_lease(other.id, other.hold)
+
+    assert [t.id for t in await store.claim_turns(B, "terminal:x")] == [other.id]
+    assert [t.id for t in await store.claim_turns(B)] == [mine.id]
