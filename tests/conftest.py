@@ -89,3 +89,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"{database}?search_path={schema}"
     finally:
         _in_own_loop(lambda: _admin(database, f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def own_postgres_database() -> Iterator[str]:
+    """`DATABASE_URL` of a PostgreSQL database of this test's own (for tests whose
+    processes share it), dropped afterwards; skips when no PostgreSQL answers."""
+    name = f"nemobot_own_{secrets.token_hex(4)}"
+    try:
+        _in_own_loop(lambda: _admin(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc}")
+    base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        _in_own_loop(
+            lambda: _admin(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
