@@ -473,7 +473,7 @@ class Engine:
         Without, the same is done again every `LeaseTerms.scan_every` from now on, so the
         work of another process that died (or stalled past its leases) is taken over.
         """
-        if conversation is None and self._scanner is None:
+        if conversation is None and self._scanner is None and self._timings.lease_background:
             self._scanner = asyncio.create_task(self._scan(), name="lease-scan")
         await self.renders.resume(conversation)
         granted = time.monotonic()
@@ -509,6 +509,8 @@ class Engine:
 
     def _hold_turn(self, turn_id: int, hold: Hold, granted: float) -> None:
         self._turn_leases.add(str(turn_id), hold, granted)
+        if not self._timings.lease_background:
+            return
         if self._turn_keeper is None or self._turn_keeper.done():
             self._turn_keeper = asyncio.create_task(self._renew_turn_leases(), name="turn-leases")
 

@@ -297,6 +297,8 @@ class RenderManager:
 
     def _keep_leases(self) -> None:
         """Start renewing this process's leases in the background, if not yet."""
+        if not self._timings.lease_background:
+            return
         if self._keeper is None or self._keeper.done():
             self._keeper = asyncio.create_task(self._renew_leases(), name="render-leases")
 

@@ -8,12 +8,16 @@ would hand both processes every message, and a thread's messages belong to one p
 anyway). The emulator's clock is held still until A is gone, so the renders are in flight
 when it goes. Each process names itself in the attribution header (`NEMO_SKILL_PLATFORM`),
 so the emulator's request log tells whose poll was whose, and when.
+
+The last test moves a bot's SQLite database, renders in flight and all, to PostgreSQL with
+`nemobot db copy`, and a bot started on PostgreSQL delivers them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -247,3 +251,56 @@ async def test_a_holder_paused_past_its_lease_writes_and_posts_nothing_when_it_w
     assert exactly_once(fake, threads) == [1] * RENDERS
     assert all(f":{b.pid}:" in row["lease_owner"] for row in after.values())
     assert_polled_by_one_at_a_time(emulator, renders, woke)
+
+
+@pytest.mark.slow
+async def test_renders_in_flight_moved_to_postgresql_by_db_copy_are_delivered_from_there(
+    tmp_path: Path, own_postgres_database: str
+) -> None:
+    sqlite_url = f"sqlite:///{tmp_path / 'nemobot.sqlite3'}"
+    async with world() as (fake, emulator, clock):
+        old = BotProcess(fake, emulator, tmp_path, name="sqlite", env={"DATABASE_URL": sqlite_url})
+        await old.start()
+        try:
+            threads = await open_threads(fake, 3)
+            for thread_id in threads:
+                await fake.send_message(thread_id, fake.alice, "export")
+            await fake.wait_for(lambda: len(polls(emulator)) == 3, WAIT)  # all submitted
+        finally:
+            assert await old.stop() == 0, old.log_tail()  # renders left in flight
+        copy = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "db",
+            "copy",
+            "--from",
+            sqlite_url,
+            "--to",
+            own_postgres_database,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await copy.communicate()
+        assert copy.returncode == 0, output.decode()
+        rows = await renders_in(own_postgres_database)
+        assert sorted(row["status"] for row in rows.values()) == ["pending"] * 3
+
+        new = bot("postgresql", fake, emulator, tmp_path, own_postgres_database)
+        await new.start()
+        clock.run()
+        try:
+            await fake.wait_for(delivered(fake, threads), WAIT)
+            rows = await wait_for_rows(
+                own_postgres_database,
+                lambda rows: all(row["status"] == "delivered" for row in rows.values()),
+            )
+        except TimeoutError as exc:
+            raise AssertionError(f"{exc}\n{new.log_tail()}") from exc
+        finally:
+            assert await new.stop() == 0, new.log_tail()
+
+    assert exactly_once(fake, threads) == [1, 1, 1]
+    assert emulator.state.counters.renders == 3, "resumed, not submitted again"
+    assert all(f":{new.pid}:" in row["lease_owner"] for row in rows.values())
