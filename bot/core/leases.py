@@ -9,6 +9,10 @@ with (`Hold`), so a process that was paused past its lease, and lost the row to 
 writes nothing when it wakes. A process that dies stops renewing; once its leases have run
 out, another process's periodic scan claims the rows and carries on.
 
+A process that is gone from this very host (same host name and pid namespace, and its pid
+no longer runs: a `kill -9`, a crash) need not be waited out: its leases are taken at once
+(`owner_is_gone`), so a restart on one machine resumes without delay.
+
 A process also stops acting on a row by itself once its own clock says the lease has run
 out without a renewal (`Holdings.valid`): waking from a pause, it checks before it polls
 or posts, rather than after.
@@ -26,10 +30,36 @@ from dataclasses import dataclass, field
 DEFAULT_LEASE_SECONDS = 30.0
 
 
+def _pid_namespace() -> str:
+    """Which pids this process sees (Linux: its pid namespace; containers differ)."""
+    try:
+        return os.readlink("/proc/self/ns/pid").strip("pid:[]")
+    except OSError:
+        return ""
+
+
 def new_owner() -> str:
-    """This process's name in the `lease_owner` column: host, pid and a random part (a
-    restarted process with the same pid is still another owner)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """This process's name in the `lease_owner` column: host, pid namespace, pid and a
+    random part (a restarted process with the same pid is still another owner)."""
+    return f"{socket.gethostname()}:{_pid_namespace()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def owner_is_gone(owner: str) -> bool:
+    """True for an owner that was a process on this host, in this pid namespace, that no
+    longer runs (killed, crashed): its leases need not be waited out. Unknown or remote
+    owners, and any doubt, count as alive."""
+    host, namespace, pid, _ = ([*owner.split(":"), "", "", ""])[:4]
+    if host != socket.gethostname() or not namespace or namespace != _pid_namespace():
+        return False
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, under another user
+        return False
+    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.core.leases import Hold, LeaseTerms
+from bot.core.leases import Hold, LeaseTerms, owner_is_gone
 from bot.core.records import Row, time_to_text
 from bot.core.store_tables import StoreTables
 
@@ -47,9 +47,11 @@ class LeaseTable(StoreTables):
         limit: int,
         also_set: str = "",
     ) -> list[Row]:
-        """Claim up to `limit` rows matching `where` whose lease is free or run out; the
-        claimed rows, as they are now. `also_set` (SQL of ours, no parameters) changes
-        more on the claimed rows in the same statement."""
+        """Claim up to `limit` rows matching `where` whose lease is free or run out (or
+        whose owner is gone from this host); the claimed rows, as they are now. `also_set`
+        (SQL of ours, no parameters) changes more on the claimed rows in the same
+        statement."""
+        await self._lapse_gone_owners(table, where, params)
         claimable = (
             f"({where}) AND (lease_owner IS NULL OR lease_expires IS NULL OR lease_expires < ?)"
         )
@@ -64,6 +66,20 @@ class LeaseTable(StoreTables):
             sql,
             (terms.owner, self._lease_until(terms), *params, now, limit, *params, now),
         )
+
+    async def _lapse_gone_owners(self, table: str, where: str, params: tuple[Any, ...]) -> None:
+        """End, now, the leases of owners that are gone from this host (`owner_is_gone`)."""
+        rows = await self._all(
+            f"SELECT DISTINCT lease_owner FROM {table} WHERE ({where}) "
+            "AND lease_owner IS NOT NULL AND lease_expires IS NOT NULL",
+            params,
+        )
+        for row in rows:
+            owner = str(row["lease_owner"])
+            if owner_is_gone(owner):
+                await self._write(
+                    f"UPDATE {table} SET lease_expires = NULL WHERE lease_owner = ?", (owner,)
+                )
 
     async def _renew(self, table: str, key: str, value: Any, hold: Hold, terms: LeaseTerms) -> bool:
         """Extend the lease if it is still `hold`'s; False when it was lost."""

@@ -4,6 +4,7 @@ fence writes nothing, and two connections claiming at once never share a render.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot.core.leases import Hold, LeaseTerms
+from bot.core.leases import Hold, LeaseTerms, new_owner
 from bot.core.store import RenderState, Store
 from bot.nemo.models import RenderStatus
 
@@ -255,3 +256,18 @@ async def test_a_released_turn_is_claimed_at_once_and_only_its_conversation_when
 
     assert [t.id for t in await store.claim_turns(B, "terminal:x")] == [other.id]
     assert [t.id for t in await store.claim_turns(B)] == [mine.id]
+
+
+async def test_the_lease_of_a_process_gone_from_this_host_is_not_waited_out(
+    store: Store,
+) -> None:
+    ended = await asyncio.create_subprocess_exec("true")  # a pid that no longer runs
+    await ended.wait()
+    gone_pid = ended.pid
+    owner = new_owner().split(":")
+    gone = LeaseTerms(30, ":".join([*owner[:2], str(gone_pid), "deadbeef"]))
+    alive = LeaseTerms(30, ":".join([*owner[:2], str(os.getppid()), "cafe"]))
+    await store.create_render("r-gone", KEY, session_id="s-1", lease=gone)
+    await store.create_render("r-alive", KEY, session_id="s-1", lease=alive)
+
+    assert [r.render_id for r in await store.claim_renders(B)] == ["r-gone"]

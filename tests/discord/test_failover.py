@@ -7,7 +7,9 @@ A opens ten session threads and exports each; only then does B start (the fake g
 would hand both processes every message, and a thread's messages belong to one process
 anyway). The emulator's clock is held still until A is gone, so the renders are in flight
 when it goes. Each process names itself in the attribution header (`NEMO_SKILL_PLATFORM`),
-so the emulator's request log tells whose poll was whose, and when.
+so the emulator's request log tells whose poll was whose, and when. (On this one host, B
+sees that a killed A no longer runs and takes over without waiting out the lease; the
+paused A still runs, so there B waits for the lease to run out.)
 
 The last test moves a bot's SQLite database, renders in flight and all, to PostgreSQL with
 `nemobot db copy`, and a bot started on PostgreSQL delivers them.
