@@ -174,6 +174,11 @@ async def _enter_wal(db: aiosqlite.Connection) -> Row | None:
             await asyncio.sleep(0.02)
 
 
+def _statements(script: str) -> list[str]:
+    """A migration's statements (the migrations put no `;` inside a literal)."""
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
 class SqliteDatabase:
     """One aiosqlite connection to a 0600 file, in WAL mode, foreign keys on; the schema
     version is SQLite's `user_version`."""
@@ -256,14 +261,17 @@ class SqliteDatabase:
         check_version(current)
         for version in range(current + 1, SCHEMA_VERSION + 1):
             script = MIGRATIONS[version - 1]
+            await self._db.execute("BEGIN IMMEDIATE")  # the write lock first, then look
             try:
-                await self._db.executescript(
-                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
-                )
-            except sqlite3.Error:
+                if await self.schema_version() >= version:
+                    await self._db.rollback()
+                    continue  # another process applied it first
+                for statement in _statements(script):
+                    await self._db.execute(statement)
+                await self._db.execute(f"PRAGMA user_version = {version}")
+                await self._db.commit()
+            except BaseException:
                 if self._db.in_transaction:
                     await self._db.rollback()
-                if await self.schema_version() >= version:
-                    continue  # another process applied it first
                 raise
             log.info("database migrated to schema version %s", version)
