@@ -17,6 +17,7 @@ import httpx
 
 from bot import __version__
 from bot.core.engine import Engine, EngineLimits
+from bot.core.leases import LeaseTerms
 from bot.core.port import ChatPort
 from bot.core.store import Store
 from bot.core.telemetry import Telemetry
@@ -107,6 +108,7 @@ async def open_services(
                 ),
                 operator_reads_chat=operator_reads_chat,
                 telemetry=telemetry,
+                lease=LeaseTerms(settings.lease_seconds),
             )
             try:
                 yield Services(settings, store, tokens, client, engine, telemetry)

@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot import __version__
+from bot.core.leases import DEFAULT_LEASE_SECONDS
 from bot.core.store_sql import parse_location
 from bot.nemo.downloads import DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_READ_TIMEOUT_SECONDS
 from bot.shards import ShardRange, parse_shard_ids, shard_range
@@ -62,6 +63,9 @@ class Settings(BaseSettings):
     # Storage and output. DATABASE_URL (sqlite:///… or postgresql://…) wins over DATABASE_PATH.
     database_url: str | None = None
     database_path: Path = Path("data/nemobot.sqlite3")
+    #: How long a process holds a render (or a turn to resume) without renewing it: after
+    #: a crash, another process (or the next start) takes the work over this much later.
+    lease_seconds: float = Field(default=DEFAULT_LEASE_SECONDS, gt=0)
     download_dir: Path = Path("exports")
 
     # More than one process: Discord's global budget shared through Redis (redis://…),

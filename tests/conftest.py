@@ -123,3 +123,21 @@ def redis_prefix() -> Iterator[str]:
         yield prefix
     finally:
         _in_own_loop(lambda: _redis_keys_cleared(REDIS_TEST_URL, prefix))
+
+
+@pytest.fixture
+def own_postgres_database() -> Iterator[str]:
+    """`DATABASE_URL` of a PostgreSQL database of this test's own (for tests whose
+    processes share it), dropped afterwards; skips when no PostgreSQL answers."""
+    name = f"nemobot_own_{secrets.token_hex(4)}"
+    try:
+        _in_own_loop(lambda: _admin(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc}")
+    base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        _in_own_loop(
+            lambda: _admin(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )

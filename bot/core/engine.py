@@ -19,6 +19,7 @@ from typing import TypeVar
 from bot.core.card import Card
 from bot.core.delivery import VideoPoster
 from bot.core.intents import Intent, has_visible_text, is_upload_word, route
+from bot.core.leases import Hold, Holdings, LeaseTerms
 from bot.core.live import LiveReply, live_status
 from bot.core.media_formats import MAX_UPLOAD_BYTES
 from bot.core.port import (
@@ -92,10 +93,12 @@ class Engine:
         limits: EngineLimits | None = None,
         operator_reads_chat: bool = False,
         telemetry: Telemetry | None = None,
+        lease: LeaseTerms | None = None,
     ) -> None:
         """`operator_reads_chat`: the chat's only reader runs the bot (the terminal), so
         operator details (the account's claim link, a refused token) may be shown in it.
-        `telemetry` counts the live turns and times each one (for METRICS_PORT)."""
+        `telemetry` counts the live turns and times each one (for METRICS_PORT); `lease`:
+        this process's name and lease length, when several share the database."""
         self._client = client
         self._store = store
         self._tokens = tokens
@@ -104,6 +107,11 @@ class Engine:
         self._timings = timings or Timings()
         self._limits = limits or EngineLimits()
         self._operator_reads_chat = operator_reads_chat
+        self._lease = lease or LeaseTerms()
+        self._scanner: asyncio.Task[None] | None = None
+        #: Leases of the turns this process runs or resumes (keys: the turn ids).
+        self._turn_leases = Holdings(self._lease)
+        self._turn_keeper: asyncio.Task[None] | None = None
         self._lines: dict[str, TurnLine] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         #: Turns this process is running: never mistaken for ones a restart cut off.
@@ -127,6 +135,7 @@ class Engine:
             wording_for=self.wording_for,
             explain=self.explain,
             poster=poster,
+            lease=self._lease,
         )
         self.versions = Versions(client, store, port, poster, wording_for=self.wording_for)
 
@@ -521,13 +530,21 @@ class Engine:
         """Finish what a previous run left: renders in flight and interrupted turns.
 
         With `conversation`, only that conversation's (a terminal shows just its own).
+        Without, the same is done again every `LeaseTerms.scan_every` from now on, so the
+        work of another process that died (or stalled past its leases) is taken over.
         """
+        if conversation is None and self._scanner is None and self._timings.lease_background:
+            self._scanner = asyncio.create_task(self._scan(), name="lease-scan")
         await self.renders.resume(conversation)
-        for turn in await self._store.get_unfinished_turns():
-            if turn.id in self._live_turns or conversation not in (None, turn.conversation):
+        granted = time.monotonic()
+        for turn in await self._store.claim_turns(self._lease, conversation):
+            if turn.id in self._live_turns or turn.hold is None:
                 continue
+            self._hold_turn(turn.id, turn.hold, granted)
             self._live_turns.add(turn.id)
-            task = asyncio.create_task(self._resume_turn(turn), name=f"resume-turn-{turn.id}")
+            task = asyncio.create_task(
+                self._resume_turn(turn, turn.hold), name=f"resume-turn-{turn.id}"
+            )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -540,11 +557,56 @@ class Engine:
                 await asyncio.sleep(0.05)
         await self.renders.wait_idle()
 
+    async def _scan(self) -> None:
+        """Claim, now and then, the renders and cut-off turns whose holder stopped
+        renewing their leases."""
+        while True:
+            await asyncio.sleep(self._lease.scan_every)
+            try:
+                await self.resume()
+            except Exception:  # the database is away for a moment: the next scan tries again
+                log.warning("the scan for work to take over failed", exc_info=True)
+
+    def _hold_turn(self, turn_id: int, hold: Hold, granted: float) -> None:
+        self._turn_leases.add(str(turn_id), hold, granted)
+        if not self._timings.lease_background:
+            return
+        if self._turn_keeper is None or self._turn_keeper.done():
+            self._turn_keeper = asyncio.create_task(self._renew_turn_leases(), name="turn-leases")
+
+    async def _renew_turn_leases(self) -> None:
+        """Renew the leases of the turns running here, three times a lease."""
+        while self._turn_leases:
+            await asyncio.sleep(self._lease.renew_every)
+            for key, hold in self._turn_leases.items():
+                granted = time.monotonic()
+                try:
+                    kept = await self._store.renew_turn_lease(int(key), hold, self._lease)
+                except Exception:  # the database is away: the next round tries again
+                    log.warning("turn %s: could not renew its lease", key, exc_info=True)
+                    continue
+                if kept:
+                    self._turn_leases.renewed(key, hold, granted)
+                else:
+                    log.warning("turn %s: its lease went to another process", key)
+                    self._turn_leases.drop(key, hold)
+
     async def close(self) -> None:
-        for task in list(self._tasks):
+        """Stop, and hand over what is unfinished: the turns cut off here are left running
+        with their leases released, so the next start (or another process) resumes them
+        at once."""
+        held = self._turn_leases.items()
+        tasks = list(self._tasks)
+        tasks += [t for t in (self._scanner, self._turn_keeper) if t is not None]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.renders.close()
+        for key, hold in held:
+            try:
+                await self._store.release_turn_lease(int(key), hold)
+            except Exception:  # the database is going away too: the lease runs out instead
+                log.warning("turn %s: could not release its lease", key)
 
     # ----- internals -----------------------------------------------------------------
 
@@ -608,12 +670,17 @@ class Engine:
                 session_id = await session_lost()
                 await self._port.send(conversation, await self.explain(exc, wording, Doing.CHAT))
 
+        granted = time.monotonic()
         turn = await self._store.start_turn(
             conversation,
             author_id=author_id,
             status_message_id=status_id,
             state_fingerprint=fingerprint_state(before) if before else None,
+            lease=self._lease,
         )
+        hold = turn.hold
+        assert hold is not None
+        self._hold_turn(turn.id, hold, granted)
         self._live_turns.add(turn.id)
         await self._store.record_turn_usage(author_id)
         started = time.monotonic()
@@ -633,7 +700,8 @@ class Engine:
             raise
         except Exception:
             log.exception("turn %s in %s failed unexpectedly", turn.id, conversation)
-            await self._store.finish_turn(turn.id, TurnStatus.FAILED)
+            await self._store.finish_turn(turn.id, TurnStatus.FAILED, hold)
+            self._turn_leases.drop(str(turn.id), hold)
             try:
                 await reply.finish(wording.unexpected_error(), (Action.TIMELINE,))
             except Exception:  # the platform itself is failing: the log has it
@@ -643,7 +711,8 @@ class Engine:
             await reply.close()
             self._live_turns.discard(turn.id)
         status = TurnStatus.DONE if outcome.error is None else TurnStatus.FAILED
-        await self._store.finish_turn(turn.id, status)
+        await self._store.finish_turn(turn.id, status, hold)
+        self._turn_leases.drop(str(turn.id), hold)
         if isinstance(outcome.error, RequestNotSent):
             self._unsent[conversation] = IncomingMessage(conversation, author_id, text)
         else:
@@ -660,11 +729,13 @@ class Engine:
             seconds,
         )
 
-    async def _resume_turn(self, turn: Turn) -> None:
-        """A turn the last run did not finish: never re-send it, read the state instead."""
+    async def _resume_turn(self, turn: Turn, hold: Hold) -> None:
+        """A turn the last run did not finish: never re-send it, read the state instead.
+        This process claimed it (`hold`): no other resumes it too."""
         record = await self._store.get_conversation(turn.conversation)
         if record is None:
-            await self._store.finish_turn(turn.id, TurnStatus.INTERRUPTED)
+            await self._store.finish_turn(turn.id, TurnStatus.INTERRUPTED, hold)
+            self._turn_leases.drop(str(turn.id), hold)
             return
         wording = Wording(record.language)
         reply = LiveReply(
@@ -686,10 +757,11 @@ class Engine:
                 lambda: self._replace_session(turn.conversation, record.language),
             )
             final = TurnStatus.DONE if outcome.changed else TurnStatus.INTERRUPTED
-            await self._store.finish_turn(turn.id, final)
+            await self._store.finish_turn(turn.id, final, hold)
         except Exception:
             log.exception("could not resume turn %s", turn.id)
-            await self._store.finish_turn(turn.id, TurnStatus.INTERRUPTED)
+            await self._store.finish_turn(turn.id, TurnStatus.INTERRUPTED, hold)
         finally:
             await reply.close()
             self._live_turns.discard(turn.id)
+            self._turn_leases.drop(str(turn.id), hold)  # (close() has kept what it releases)

@@ -210,6 +210,19 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (conversation_key, number)
     );
     """,
+    # 6: leases, for more than one process on one database (bot.core.leases). A render in
+    # flight and a running turn are each held by one process (`lease_owner`) until
+    # `lease_expires`; `lease_fence` grows by one at every claim, and every later write of
+    # the holder names the fence it claimed with, so one that lost its lease writes
+    # nothing. Rows from before have no owner: the first process to look claims them.
+    """
+    ALTER TABLE renders ADD COLUMN lease_owner TEXT;
+    ALTER TABLE renders ADD COLUMN lease_expires TEXT;
+    ALTER TABLE renders ADD COLUMN lease_fence INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE turns ADD COLUMN lease_owner TEXT;
+    ALTER TABLE turns ADD COLUMN lease_expires TEXT;
+    ALTER TABLE turns ADD COLUMN lease_fence INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
+from bot.core.leases import Hold
+
 #: A language of the message catalogue: 'en' (the source) or one with a file in
 #: bot/locale (see `bot.core.catalogue`).
 Language = str
@@ -135,6 +137,15 @@ class Turn:
     state_fingerprint: str | None
     started_at: datetime
     finished_at: datetime | None
+    #: The process working on it, until when, and the fence of its claim (bot.core.leases).
+    lease_owner: str | None = None
+    lease_expires: datetime | None = None
+    lease_fence: int = 0
+
+    @property
+    def hold(self) -> Hold | None:
+        """The lease as its owner claimed it (None while nobody holds it)."""
+        return None if self.lease_owner is None else Hold(self.lease_owner, self.lease_fence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +169,16 @@ class Render:
     delivered_at: datetime | None
     #: What the video is called, from the draft it renders (None before schema 5).
     title: str | None = None
+
+    #: The process working on it, until when, and the fence of its claim (bot.core.leases).
+    lease_owner: str | None = None
+    lease_expires: datetime | None = None
+    lease_fence: int = 0
+
+    @property
+    def hold(self) -> Hold | None:
+        """The lease as its owner claimed it (None while nobody holds it)."""
+        return None if self.lease_owner is None else Hold(self.lease_owner, self.lease_fence)
 
 
 class PostedAs(StrEnum):
@@ -230,6 +251,9 @@ def turn_from_row(row: Row) -> Turn:
         state_fingerprint=row["state_fingerprint"],
         started_at=_required_time(row["started_at"]),
         finished_at=time_from_text(row["finished_at"]),
+        lease_owner=row["lease_owner"],
+        lease_expires=time_from_text(row["lease_expires"]),
+        lease_fence=int(row["lease_fence"]),
     )
 
 
@@ -249,6 +273,9 @@ def render_from_row(row: Row) -> Render:
         updated_at=_required_time(row["updated_at"]),
         delivered_at=time_from_text(row["delivered_at"]),
         title=row["title"],
+        lease_owner=row["lease_owner"],
+        lease_expires=time_from_text(row["lease_expires"]),
+        lease_fence=int(row["lease_fence"]),
     )
 
 

@@ -12,6 +12,14 @@ offered a Retry that posts the same render again if NemoVideo still has it, else
 renders anew (`retry`). Polling starts fast and backs off to every 30 s; passing trouble
 (429, a network blip) is waited out, and only a render that is reported failed, is
 unknown to NemoVideo, or cannot be checked for a long while ends the watch.
+
+With several processes on one database, each render is watched by exactly one of them:
+the one holding its lease (bot.core.leases). A render is held by the process that
+creates it; `resume()` claims the ones nobody holds or whose holder stopped renewing (it
+died, or is paused), and the bot calls it again every `LeaseTerms.scan_every`. The
+holder renews its leases in the background, checks it still holds a render before each
+poll and post, and makes every write of it under its fence, so a process that lost a
+render to another writes and posts nothing more for it.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from enum import StrEnum
 
 from bot.core.card import Card
 from bot.core.delivery import VideoPost, VideoPoster
+from bot.core.leases import Hold, Holdings, LeaseTerms
 from bot.core.live import live_status
 from bot.core.port import MAX_NONCE_CHARS, ChatPort, MessageGone
 from bot.core.progress import Stage, status_line
@@ -97,6 +106,7 @@ class RenderManager:
         wording_for: WordingFor,
         explain: Explain,
         poster: VideoPoster | None = None,
+        lease: LeaseTerms | None = None,
     ) -> None:
         self._client = client
         self._poster = poster or VideoPoster(client, store, port)
@@ -105,12 +115,14 @@ class RenderManager:
         self._timings = timings
         self._wording_for = wording_for
         self._explain = explain
-        self._watchers: dict[str, asyncio.Task[None]] = {}
+        self._lease = lease or LeaseTerms()
+        #: The renders this process holds the lease of, watched or being submitted.
+        self._held = Holdings(self._lease)
+        self._keeper: asyncio.Task[None] | None = None
+        #: One watcher per render, with the lease it watches under.
+        self._watchers: dict[str, tuple[asyncio.Task[None], Hold]] = {}
         #: Renders this process could not deliver (the terminal's exit code says so).
         self.undelivered: set[str] = set()
-        #: Conversations whose render `start` is submitting: a resume meanwhile must not
-        #: submit it too (one render per conversation at a time).
-        self._submitting: set[str] = set()
         #: Renders whose delivery (download and post) this process is making.
         self._delivering: set[str] = set()
 
@@ -123,10 +135,10 @@ class RenderManager:
     ) -> None:
         """Submit `draft` for rendering and watch it until it is delivered."""
         wording = await self._wording_for(conversation)
-        render = await self._store.create_render(
-            new_render_id(), conversation, session_id=session_id, requester_id=requester_id,
+        render = await self._create(
+            conversation, session_id=session_id, requester_id=requester_id,
             title=video_title(draft),
-        )  # saved first: a kill from here on leaves it to be resumed, never lost
+        )  # saved first, and held: a kill from here on leaves it to be resumed, never lost
         line = live_status(self._port, wording.render_started(), time.time())
         message_id = await self._port.send_card(
             conversation,
@@ -134,32 +146,51 @@ class RenderManager:
             language=wording.language,
             nonce=post_nonce(render.render_id, "progress"),
         )
-        render = await self._store.update_render(render.render_id, message_id=message_id) or render
-        self._submitting.add(conversation)
-        try:
-            render_id = await self._submit(render, session_id, draft, wording)
-        finally:
-            self._submitting.discard(conversation)
+        render = (
+            await self._store.update_render(
+                render.render_id, message_id=message_id, hold=render.hold
+            )
+            or render
+        )
+        render_id = await self._submit(render, session_id, draft, wording)
         if render_id is not None:
             log.info("render %s submitted for %s", render_id, conversation)
             self._watch(render_id)
 
+    async def _create(
+        self,
+        conversation: str,
+        *,
+        session_id: str | None,
+        requester_id: int | None,
+        message_id: str | None = None,
+        title: str | None = None,
+    ) -> Render:
+        granted = time.monotonic()
+        render = await self._store.create_render(
+            new_render_id(), conversation, session_id=session_id,
+            requester_id=requester_id, message_id=message_id, title=title, lease=self._lease,
+        )
+        assert render.hold is not None
+        self._held.add(render.render_id, render.hold, granted)
+        self._keep_leases()
+        return render
+
     async def resume(self, conversation: str | None = None) -> int:
         """Pick up every render (or `conversation`'s) that was in flight when the process
-        stopped, deliveries that were cut off included."""
-        reopened = await self._store.reopen_cut_off_deliveries(live=set(self._watchers))
-        if reopened:
-            log.info("%d cut-off deliveries are made again", reopened)
-        renders = [
-            render
-            for render in await self._store.get_unfinished_renders()
-            if render.conversation not in self._submitting
-            and conversation in (None, render.conversation)
-        ]
-        for render in renders:
-            log.info("resuming render %s in %s", render.render_id, render.conversation)
+        stopped, deliveries that were cut off included: those that no process holds, or
+        whose holder stopped renewing its lease. Returns how many were claimed."""
+        granted = time.monotonic()
+        claimed = await self._store.claim_renders(self._lease, conversation)
+        for render in claimed:
+            assert render.hold is not None
+            log.info("resuming render %s in %s (lease %d)", render.render_id,
+                     render.conversation, render.hold.fence)
+            self._held.add(render.render_id, render.hold, granted)
             self._watch(render.render_id)
-        return len(renders)
+        if claimed:
+            self._keep_leases()
+        return len(claimed)
 
     async def retry(self, conversation: str) -> bool:
         """Retry under an undelivered render: post it again if NemoVideo still has it.
@@ -178,8 +209,12 @@ class RenderManager:
             return False
         if job.status is not RenderStatus.COMPLETED:
             return False
-        if not await self._store.reopen_undelivered(render.render_id):
+        granted = time.monotonic()
+        reopened = await self._store.reopen_undelivered(render.render_id, self._lease)
+        if reopened is None or reopened.hold is None:
             return True  # a second press: the first one is posting it
+        self._held.add(render.render_id, reopened.hold, granted)
+        self._keep_leases()
         self.undelivered.discard(render.render_id)
         log.info("render %s: delivery retried on request", render.render_id)
         self._watch(render.render_id)
@@ -212,7 +247,8 @@ class RenderManager:
             _log_end(render, render.render_id, "cancelled")
             watcher = self._watchers.pop(render.render_id, None)
             if watcher is not None:
-                watcher.cancel()
+                watcher[0].cancel()
+            self._held.drop(render.render_id)
             await self._stop_at_nemovideo(render.render_id)
             try:
                 card = stopped_card(render.title, wording.render_cancelled(), wording)
@@ -230,23 +266,82 @@ class RenderManager:
     async def wait_idle(self) -> None:
         """Wait until every watcher has finished (end of input in `nemobot chat`)."""
         while self._watchers:
-            await asyncio.gather(*self._watchers.values(), return_exceptions=True)
+            await asyncio.gather(*self._tasks(), return_exceptions=True)
+
+    def _tasks(self) -> list[asyncio.Task[None]]:
+        return [task for task, _ in self._watchers.values()]
 
     async def finish_deliveries(self) -> None:
         """Before a shutdown closes the platform's connection: let deliveries under way
         finish (up to a grace period). Cut off, one would be posted again at the next
         start, and once the platform has forgotten its nonce (minutes, on Discord) that
         would be a second post."""
-        delivering = [t for r, t in self._watchers.items() if r in self._delivering]
+        delivering = [t for r, (t, _) in self._watchers.items() if r in self._delivering]
         if delivering:
             log.info("letting %d deliveries under way finish", len(delivering))
             await asyncio.wait(delivering, timeout=self._timings.shutdown_delivery_grace_seconds)
 
     async def close(self) -> None:
-        for task in self._watchers.values():
+        """Stop watching, and give up the leases: the next process to look (a restart, or
+        another process's scan) takes the renders over at once."""
+        held = self._held.items()  # (a watcher that ends forgets its lease)
+        watchers = self._tasks()
+        if self._keeper is not None:
+            watchers.append(self._keeper)
+        for task in watchers:
             task.cancel()
-        await asyncio.gather(*self._watchers.values(), return_exceptions=True)
+        await asyncio.gather(*watchers, return_exceptions=True)
         self._watchers.clear()
+        for render_id, hold in held:
+            try:
+                await self._store.release_render_lease(render_id, hold)
+            except Exception:  # the database is going away too: the lease runs out instead
+                log.warning("render %s: could not release its lease", render_id)
+        self._held = Holdings(self._lease)
+
+    # ----- leases --------------------------------------------------------------------
+
+    def _keep_leases(self) -> None:
+        """Start renewing this process's leases in the background, if not yet."""
+        if not self._timings.lease_background:
+            return
+        if self._keeper is None or self._keeper.done():
+            self._keeper = asyncio.create_task(self._renew_leases(), name="render-leases")
+
+    async def _renew_leases(self) -> None:
+        """Renew every lease held, three times a lease; one that was lost stops its
+        watcher (another process has the render now)."""
+        while self._held:
+            await asyncio.sleep(self._lease.renew_every)
+            for render_id, hold in self._held.items():
+                await self._renew(render_id, hold)
+
+    async def _renew(self, render_id: str, hold: Hold) -> bool:
+        granted = time.monotonic()
+        try:
+            kept = await self._store.renew_render_lease(render_id, hold, self._lease)
+        except Exception:  # the database is unreachable: try again at the next round
+            log.warning("render %s: could not renew its lease", render_id, exc_info=True)
+            return self._held.valid(render_id, hold)
+        if kept:
+            self._held.renewed(render_id, hold, granted)
+            return True
+        log.warning("render %s: its lease went to another process; leaving it", render_id)
+        self._held.drop(render_id, hold)
+        watcher = self._watchers.get(render_id)
+        if watcher is not None and watcher[1] == hold and watcher[0] is not asyncio.current_task():
+            watcher[0].cancel()
+        return False
+
+    async def _still_held(self, render: Render) -> bool:
+        """Before polling or posting: does this process still hold `render`'s lease? Past
+        its lease by this process's own clock (it was paused, say), it asks the store."""
+        hold = render.hold
+        if hold is None or self._held.get(render.render_id) != hold:
+            return False
+        if self._held.valid(render.render_id, hold):
+            return True
+        return await self._renew(render.render_id, hold)
 
     # ----- submitting ----------------------------------------------------------------
 
@@ -266,7 +361,9 @@ class RenderManager:
         while True:
             try:
                 await self._client.submit_render(render_id, session_id, draft)
-                await self._store.advance_render(render_id, RenderState.PENDING)
+                await self._store.advance_render(
+                    render_id, RenderState.PENDING, hold=render.hold
+                )
                 return render_id
             except ServiceTimeout:
                 log.warning(
@@ -281,7 +378,8 @@ class RenderManager:
                     return None
                 renewed = True
                 log.warning("render %s refused (%r); once more with a new id", render_id, exc)
-                render_id = await self._renew_id(render, render_id)
+                render = await self._renew_id(render, render_id)
+                render_id = render.render_id
             except NemoError as exc:
                 step = attempts.next(exc)
                 if step is Recovery.WAIT:
@@ -293,22 +391,24 @@ class RenderManager:
                     await self._refuse(render, render_id, wording, exc)
                     return None
 
-    async def _renew_id(self, render: Render, old_id: str) -> str:
-        await self._store.end_render(old_id, RenderState.REPLACED, "replaced")
-        fresh = await self._store.create_render(
-            new_render_id(),
+    async def _renew_id(self, render: Render, old_id: str) -> Render:
+        await self._store.end_render(old_id, RenderState.REPLACED, "replaced", render.hold)
+        if render.hold is not None:
+            self._held.drop(old_id, render.hold)
+        return await self._create(
             render.conversation,
             session_id=render.session_id,
             requester_id=render.requester_id,
             message_id=render.message_id,
             title=render.title,
         )
-        return fresh.render_id
 
     async def _refuse(
         self, render: Render, render_id: str, wording: Wording, error: NemoError
     ) -> None:
-        if not await self._store.end_render(render_id, RenderState.REFUSED, repr(error)):
+        if not await self._store.end_render(
+            render_id, RenderState.REFUSED, repr(error), render.hold
+        ):
             return
         _log_end(render, render_id, "refused")
         # Retrying cannot change a plan or add credits; it can help with anything else.
@@ -320,23 +420,40 @@ class RenderManager:
     # ----- watching ------------------------------------------------------------------
 
     def _watch(self, render_id: str) -> None:
-        if render_id in self._watchers:
+        """Watch a render this process holds (once; a watcher under an older lease of it
+        makes way for the new one)."""
+        hold = self._held.get(render_id)
+        if hold is None:
             return
-        task = asyncio.create_task(self._follow(render_id), name=f"render-{render_id}")
-        self._watchers[render_id] = task
-        task.add_done_callback(lambda _t: self._watchers.pop(render_id, None))
+        current = self._watchers.get(render_id)
+        if current is not None:
+            if current[1] == hold:
+                return
+            current[0].cancel()
+        task = asyncio.create_task(self._follow(render_id, hold), name=f"render-{render_id}")
+        self._watchers[render_id] = (task, hold)
 
-    async def _follow(self, render_id: str) -> None:
+        def done(_task: asyncio.Task[None]) -> None:
+            if self._watchers.get(render_id, (None,))[0] is task:
+                del self._watchers[render_id]
+                self._held.drop(render_id, hold)  # ended, or lost; a crash: the lease runs out
+
+        task.add_done_callback(done)
+
+    async def _follow(self, render_id: str, hold: Hold) -> None:
         try:
-            await self._poll_until_done(render_id)
+            await self._poll_until_done(render_id, hold)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("render %s watcher crashed; it resumes at the next start", render_id)
+            log.exception("render %s watcher crashed; the next scan takes it up again",
+                          render_id)
+            self._held.drop(render_id, hold)
+            await self._store.release_render_lease(render_id, hold)
 
-    async def _poll_until_done(self, render_id: str) -> None:
+    async def _poll_until_done(self, render_id: str, hold: Hold) -> None:
         render = await self._store.get_render(render_id)
-        if render is None:
+        if render is None or render.hold != hold:
             return
         wording = await self._wording_for(render.conversation)
         started = time.monotonic()
@@ -349,10 +466,16 @@ class RenderManager:
             await asyncio.sleep(delay)
             delay = self._timings.next_render_poll(delay, time.monotonic() - started)
             current = await self._store.get_render(render_id)
+            if current is not None and current.hold != hold:
+                log.warning("render %s: its lease went to another process; leaving it",
+                            render_id)
+                return
             if current is None or not current.status.in_flight:
                 if current is not None and current.status is RenderState.CANCELLED:
                     await self._stop_at_nemovideo(render_id)  # its submission may be newer
                 return  # cancelled (or ended by another process): nothing more to show
+            if not await self._still_held(current):
+                return  # paused past the lease, and another process has it now
             try:
                 job = await self._client.fetch_render(render_id)
             except RenderFailed as exc:  # NemoVideo does not know this render
@@ -380,7 +503,7 @@ class RenderManager:
             errors_in_row = 0
             if job.status is RenderStatus.COMPLETED:
                 await self._store.advance_render(
-                    render_id, job.status, progress=100, output_url=job.output_url
+                    render_id, job.status, progress=100, output_url=job.output_url, hold=hold
                 )
                 await self._deliver_with_retries(render, job, wording)
                 return
@@ -391,12 +514,15 @@ class RenderManager:
             if job.progress != shown_progress:
                 shown_progress = job.progress
                 render = (
-                    await self._store.advance_render(render_id, job.status, progress=job.progress)
+                    await self._store.advance_render(
+                        render_id, job.status, progress=job.progress, hold=hold
+                    )
                     or render
                 )
             stage = Stage.QUEUED if job.status is RenderStatus.PENDING else Stage.RENDERING
             text = self._progress_line(render, wording, stage, job.progress)
-            if text != shown_text:  # at most one edit per poll, none when nothing changed
+            if text != shown_text and await self._still_held(render):  # at most one edit
+                # per poll, none when nothing changed (nor by a process that lost the lease)
                 shown_text = text
                 card = progress_card(render.title, text, wording)
                 render = await self._show(render, render_id, card, wording)
@@ -423,15 +549,15 @@ class RenderManager:
         except NemoError as exc:  # no credits, plan cannot export, session gone, …
             await self._refuse(render, render.render_id, wording, exc)
             return False
-        await self._store.advance_render(render.render_id, RenderState.PENDING)
+        await self._store.advance_render(render.render_id, RenderState.PENDING, hold=render.hold)
         return True
 
     async def _deliver_with_retries(self, render: Render, job: RenderJob, wording: Wording) -> None:
         """Claim the delivery, then download and post, a few times; in the end the thread
         has the video or is told it could not be posted (with Retry), never nothing."""
-        render_id = render.render_id
-        if not await self._store.claim_delivery(render_id):
-            return  # someone else is delivering it, or did
+        render_id, hold = render.render_id, render.hold
+        if not await self._store.claim_delivery(render_id, hold):
+            return  # someone else is delivering it, or did (or has the lease now)
         self._delivering.add(render_id)
         delay = self._timings.render_first_poll_seconds
         error: Exception | None = None
@@ -445,6 +571,8 @@ class RenderManager:
                 await self._show_stage(render, wording, stage)
 
             for attempt in range(1, DELIVERY_ATTEMPTS + 1):
+                if not await self._still_held(render):
+                    return  # paused past the lease: the new holder delivers it
                 try:
                     version = await self._poster.post(post, wording, stage)
                 except Exception as exc:
@@ -458,11 +586,14 @@ class RenderManager:
                         delay *= 2
                     continue
                 await self._remove_status(render)
-                await self._store.record_delivery(render_id)
+                if not await self._store.record_delivery(render_id, hold):
+                    log.warning("render %s: posted, but its lease was lost meanwhile "
+                                "(the new holder's post has the same nonce)", render_id)
+                    return
                 _log_end(render, render_id, f"delivered as a {version.posted_as.value}")
                 return
         except asyncio.CancelledError:  # shutting down: the next start delivers it
-            await asyncio.shield(self._store.release_delivery(render_id))
+            await asyncio.shield(self._store.release_delivery(render_id, hold))
             raise
         finally:
             self._delivering.discard(render_id)
@@ -474,6 +605,8 @@ class RenderManager:
         """Tell the thread (with Retry), then record it: a kill in between makes the
         delivery again at the next start rather than leave the user with nothing."""
         render_id = render.render_id
+        if not await self._still_held(render):
+            return  # the new holder makes the delivery (and tells the thread if it fails)
         self.undelivered.add(render_id)
         log.error("render %s could not be delivered: %r", render_id, error)
         await self._port.send_card(
@@ -484,7 +617,7 @@ class RenderManager:
             ping_user=render.requester_id,
             nonce=post_nonce(render_id, f"undelivered-{render.attempts}"),
         )
-        await self._store.give_up_delivery(render_id, repr(error))
+        await self._store.give_up_delivery(render_id, repr(error), render.hold)
         _log_end(render, render_id, "undelivered")
 
     def _progress_line(self, render: Render, wording: Wording, stage: Stage, percent: int) -> str:
@@ -521,7 +654,7 @@ class RenderManager:
         outcome: RenderEnd = RenderState.FAILED,
     ) -> None:
         """End the render and tell the thread, with a Retry that renders again."""
-        if not await self._store.end_render(render.render_id, outcome, message):
+        if not await self._store.end_render(render.render_id, outcome, message, render.hold):
             return
         _log_end(render, render.render_id, outcome.value)
         await self._port.send_card(
@@ -547,7 +680,9 @@ class RenderManager:
             except MessageGone:
                 pass
         message_id = await self._port.send_card(render.conversation, card, language=language)
-        updated = await self._store.update_render(render_id, message_id=message_id)
+        updated = await self._store.update_render(
+            render_id, message_id=message_id, hold=render.hold
+        )
         return updated or render
 
 

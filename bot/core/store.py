@@ -32,8 +32,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
+from bot.core.leases import Hold, LeaseTerms
 from bot.core.migrations import SCHEMA_VERSION
 from bot.core.records import (
     Conversation,
@@ -49,6 +50,7 @@ from bot.core.records import (
 )
 from bot.core.store_counts import CountTable
 from bot.core.store_credentials import CredentialTable
+from bot.core.store_leases import LEASE_COLUMNS, fenced
 from bot.core.store_renders import RenderTable
 from bot.core.store_sql import (
     Location,
@@ -191,10 +193,15 @@ class Store(CredentialTable, RenderTable, UsageTable, CountTable, VersionTable):
         author_id: int | None = None,
         state_fingerprint: str | None = None,
         status_message_id: str | None = None,
+        lease: LeaseTerms | None = None,
     ) -> Turn:
+        """Record a running turn; with `lease`, held by that process (fence 1), so no
+        other process takes it for one a restart cut off while it runs."""
+        owner, until = (lease.owner, self._lease_until(lease)) if lease else (None, None)
         row = await self._one(
             "INSERT INTO turns (conversation_key, author_id, status, status_message_id, "
-            "state_fingerprint, started_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            f"state_fingerprint, started_at, {LEASE_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 conversation,
                 author_id,
@@ -202,6 +209,9 @@ class Store(CredentialTable, RenderTable, UsageTable, CountTable, VersionTable):
                 status_message_id,
                 state_fingerprint,
                 self._stamp(),
+                owner,
+                until,
+                1 if lease else 0,
             ),
         )
         assert row is not None
@@ -213,20 +223,45 @@ class Store(CredentialTable, RenderTable, UsageTable, CountTable, VersionTable):
         row = await self._one("SELECT * FROM turns WHERE id = ?", (turn_id,))
         return None if row is None else turn_from_row(row)
 
-    async def finish_turn(self, turn_id: int, status: TurnStatus | str) -> bool:
+    async def finish_turn(
+        self, turn_id: int, status: TurnStatus | str, hold: Hold | None = None
+    ) -> bool:
         """End a running turn as done, failed or interrupted.
 
-        Returns False when the turn was not running (already finished, or unknown), so a
-        turn ends once. An unknown status raises ValueError.
+        Returns False when the turn was not running (already finished, or unknown), or
+        (with `hold`) is no longer held under that lease, so a turn ends once. An unknown
+        status raises ValueError.
         """
         final = TurnStatus(status)
         if final is TurnStatus.RUNNING:
             raise ValueError("a turn cannot finish as running")
+        condition, held = fenced(hold)
         changed = await self._write(
-            "UPDATE turns SET status = ?, finished_at = ? WHERE id = ? AND status = ?",
-            (final.value, self._stamp(), turn_id, TurnStatus.RUNNING.value),
+            f"UPDATE turns SET status = ?, finished_at = ? WHERE id = ? AND status = ?{condition}",
+            (final.value, self._stamp(), turn_id, TurnStatus.RUNNING.value, *held),
         )
         return changed > 0
+
+    async def claim_turns(
+        self, lease: LeaseTerms, conversation: str | None = None, *, limit: int = 100
+    ) -> list[Turn]:
+        """Claim the running turns (optionally `conversation`'s) that no process holds or
+        whose lease ran out: the ones a stop or a crash cut off, to be resumed by exactly
+        one process. Oldest first, each with its new `hold`."""
+        where = "status = ?"
+        params: tuple[Any, ...] = (TurnStatus.RUNNING.value,)
+        if conversation is not None:
+            where, params = where + " AND conversation_key = ?", (*params, conversation)
+        rows = await self._claim(
+            "turns", "id", lease, where=where, params=params, order="id", limit=limit
+        )
+        return sorted((turn_from_row(row) for row in rows), key=lambda turn: turn.id)
+
+    async def renew_turn_lease(self, turn_id: int, hold: Hold, lease: LeaseTerms) -> bool:
+        return await self._renew("turns", "id", turn_id, hold, lease)
+
+    async def release_turn_lease(self, turn_id: int, hold: Hold) -> bool:
+        return await self._release("turns", "id", turn_id, hold)
 
     async def get_unfinished_turns(self) -> list[Turn]:
         """Turns still marked running: after a restart, the ones that were cut off."""

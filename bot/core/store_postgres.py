@@ -8,7 +8,9 @@ Everything PostgreSQL spells differently is translated here, and only here:
   and `TEXT` compares bytewise (`COLLATE "C"`), as SQLite's does, so `ORDER BY` agrees;
 - the schema version lives in the one-row table `schema_version` (there is no
   `PRAGMA user_version`); migrations run under a transaction-scoped advisory lock, so two
-  processes starting together migrate once.
+  processes starting together migrate once;
+- a claim's row choice ends `FOR UPDATE SKIP LOCKED` (`skip_locked`), so two processes
+  claiming at once take different rows and neither waits for the other.
 
 Each statement runs on its own in autocommit, like the SQLite connection, so every
 conditional state move (`UPDATE … WHERE status = …`) stays one atomic statement.
@@ -76,6 +78,7 @@ class PostgresDatabase:
     """A pool of asyncpg connections to one database (and the URL's `search_path`)."""
 
     engine = "postgresql"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, pool: Any, location: PostgresLocation) -> None:
         self._pool = pool

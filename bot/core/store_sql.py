@@ -88,6 +88,14 @@ class Database(Protocol):
     @property
     def location(self) -> Location: ...
 
+    @property
+    def skip_locked(self) -> str:
+        """What ends a `SELECT` that picks rows to claim: PostgreSQL's
+        ` FOR UPDATE SKIP LOCKED` (two claimers take different rows, neither waits);
+        nothing on SQLite, where the claiming `UPDATE` is one write transaction already
+        and writers take turns."""
+        ...
+
     async def one(self, sql: str, params: tuple[Any, ...] = ()) -> Row | None: ...
 
     async def all(self, sql: str, params: tuple[Any, ...] = ()) -> list[Row]: ...
@@ -185,6 +193,7 @@ class SqliteDatabase:
     version is SQLite's `user_version`."""
 
     engine = "sqlite"
+    skip_locked = ""
 
     def __init__(self, db: aiosqlite.Connection, location: SqliteLocation) -> None:
         self._db = db

@@ -35,6 +35,11 @@ class Timings:
     render_give_up_seconds: float = 20 * 60.0
     #: How long a shutdown lets deliveries under way finish before cutting them off.
     shutdown_delivery_grace_seconds: float = 20.0
+    #: Renew leases, and look for work whose lease ran out (another process died), in
+    #: background tasks. Off only where a test drives time itself (simcord, whose settling
+    #: cannot wait out a loop that never ends); a watcher then renews its own lease before
+    #: a poll once this process's clock says it has run out.
+    lease_background: bool = True
 
     def next_render_poll(self, delay: float, elapsed: float) -> float:
         """The wait before the next render poll, after waiting `delay` the last time, the

@@ -67,6 +67,8 @@ class EmulatorConfig:
     """False: render submit answers HTTP 402 for anonymous tokens (free plan)."""
     seed: int | None = None
     """Seed for every random choice (ids, silent edits, music), for repeatable runs."""
+    recorded_requests: int = 200
+    """How many of the latest requests `EmulatorState.requests` keeps (with their times)."""
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     """Uploads above this many bytes (per file) answer 4002."""
     anonymous_credits: int = 100

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ async def _emulate(request: web.Request, handler: Handler) -> web.StreamResponse
                 path=request.path,
                 headers={name: request.headers.get(name) for name in RECORDED_HEADERS},
                 authorization="Authorization" in request.headers,
+                at=time.time(),
             )
         )
     try:

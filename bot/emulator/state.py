@@ -20,7 +20,6 @@ from bot.emulator.config import EmulatorConfig
 
 TOKEN_TTL_SECONDS = 7 * 24 * 3600
 REGISTERED_TOKEN_PREFIX = "nmv_usr_registered_"
-MAX_RECORDED_REQUESTS = 200
 
 #: Share of a render's time spent `pending` before it turns `processing`.
 PENDING_SHARE = 0.15
@@ -210,6 +209,8 @@ class RequestRecord:
     path: str
     headers: dict[str, str | None]
     authorization: bool
+    #: When it arrived (epoch seconds, the real clock even when a test moves `clock`).
+    at: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -217,6 +218,7 @@ class RequestRecord:
             "path": self.path,
             "headers": dict(self.headers),
             "authorization": self.authorization,
+            "at": self.at,
         }
 
 
@@ -236,7 +238,7 @@ class EmulatorState:
         #: When set, session creation waits for it (tests: a session still being created).
         self.session_gate: asyncio.Event | None = None
         self.counters = Counters()
-        self.requests: deque[RequestRecord] = deque(maxlen=MAX_RECORDED_REQUESTS)
+        self.requests: deque[RequestRecord] = deque(maxlen=config.recorded_requests)
 
     # -- ids -------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bot.core.leases import LeaseTerms
 from bot.core.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.core.state_fingerprint import fingerprint_state
 from bot.core.store import RenderState, Store, TurnStatus
@@ -431,28 +432,25 @@ async def test_two_processes_racing_on_one_database_deliver_a_render_once(
     assert results.count(True) == 1
 
 
-async def test_a_delivery_cut_off_by_a_kill_is_reopened_at_the_next_start(
+async def test_a_delivery_cut_off_by_a_kill_is_reopened_when_it_is_claimed_again(
     database_url: str,
 ) -> None:
     path = database_url
     async with await Store.open(path) as store:
         await _render_at(store, "r-cut-off", RenderState.DELIVERING)
-        await _render_at(store, "r-live", RenderState.DELIVERING)
-    # (no release: a SIGKILL runs no clean-up)
+    # (no release: a SIGKILL runs no clean-up; the render was never leased, as before
+    # schema 5, so the next start claims it at once)
     async with await Store.open(path) as store:
-        assert await store.reopen_cut_off_deliveries(live={"r-live"}) == 1
-        reopened = await store.get_render("r-cut-off")
-        live = await store.get_render("r-live")
-        assert reopened is not None and reopened.status is RenderState.COMPLETED
-        assert live is not None and live.status is RenderState.DELIVERING
-        assert await store.claim_delivery("r-cut-off") is True
+        [claimed] = await store.claim_renders(LeaseTerms(30, "next-start"))
+        assert claimed.render_id == "r-cut-off" and claimed.status is RenderState.COMPLETED
+        assert await store.claim_delivery("r-cut-off", claimed.hold) is True
 
 
 async def test_an_undelivered_render_can_be_reopened_once_for_a_retry(store: Store) -> None:
     await _render_at(store, "r-1", RenderState.UNDELIVERED)
     assert await store.get_unfinished_renders() == []
-    assert await store.reopen_undelivered("r-1") is True
-    assert await store.reopen_undelivered("r-1") is False
+    assert await store.reopen_undelivered("r-1") is not None
+    assert await store.reopen_undelivered("r-1") is None
     assert [r.render_id for r in await store.get_unfinished_renders()] == ["r-1"]
 
 

@@ -42,6 +42,8 @@ FAST = Timings(
     render_max_poll_seconds=0.05,
     render_give_up_seconds=30.0,
     shutdown_delivery_grace_seconds=1.0,
+    lease_background=False,  # a loop that never ends never lets simcord settle; the
+    # restarts here hand over at close, and tests/discord/test_failover.py covers both
 )
 #: Flow tests do not wait out Discord's 5-writes-per-5-s channel budget for real; the
 #: budget itself is tested with Discord's numbers on a fake clock (test_port.py).
@@ -263,10 +265,14 @@ async def studio(tmp_path: Path, emulator: RunningEmulator) -> AsyncIterator[Wor
                 **overrides,
             )
             services_seen: list[Services] = []
+            running: list[contextlib.AsyncExitStack] = []  # the current bot's services
+            stack.push_async_callback(lambda: running[-1].aclose())
 
             async def new_bot(api_url: str | None = None, **changes: Any) -> NemoBot:
                 port = DiscordPort(limits)
-                services = await stack.enter_async_context(
+                own = contextlib.AsyncExitStack()
+                running.append(own)
+                services = await own.enter_async_context(
                     open_services(
                         settings.model_copy(update=changes), port, api_url=api_url,
                         timings=timings,
@@ -296,7 +302,9 @@ async def studio(tmp_path: Path, emulator: RunningEmulator) -> AsyncIterator[Wor
 
             async def restart(api_url: str | None = None, **changes: Any) -> NemoBot:
                 """A new bot process on the same database (optionally another NemoVideo, or
-                changed settings)."""
+                changed settings), after the old one stopped as `nemobot run` stops: its
+                work in flight is left in the database for the new one."""
+                await running[-1].aclose()
                 fresh = await new_bot(api_url, **changes)
                 await env.restart_bot(fresh)
                 world.bot = fresh

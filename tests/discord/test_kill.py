@@ -16,10 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import signal
 import sqlite3
-import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -27,107 +24,13 @@ from typing import Any
 import pytest
 
 from bot.emulator import EmulatorConfig, RunningEmulator, run_emulator
-from tests.discord.conftest import REGISTERED_TOKEN
-from tests.discord.wire_helpers import THREAD_FROM_MESSAGE, button_custom_id
+from tests.discord.bot_process import BotProcess, bot_messages, delivered, open_threads, videos_in
 from tests.fakediscord import FakeDiscord, run_fake_discord
 
-REPO = Path(__file__).resolve().parents[2]
 RENDERS_PER_KILL = 4
 #: Long enough for a round's renders to be delivered by the process after the kill.
 ROUND_SECONDS = 60.0
 KILL_POINTS = ("submit", "rendering", "download", "upload", "posted")
-
-
-class BotProcess:
-    """One `run_bot` process; its log goes to a file the failure message points at."""
-
-    def __init__(self, fake: FakeDiscord, emulator: RunningEmulator, folder: Path) -> None:
-        self._fake = fake
-        self._folder = folder
-        self._env = {
-            **os.environ,
-            "PYTHONPATH": str(REPO),
-            "DISCORD_TOKEN": fake.token,
-            "DISCORD_API_BASE_URL": fake.api_base,
-            "DISCORD_GATEWAY_URL": fake.gateway_url,
-            "NEMO_API_URL": emulator.url,
-            "NEMO_TOKEN": REGISTERED_TOKEN,
-            "DATABASE_PATH": str(folder / "nemobot.sqlite3"),
-        }
-        self.starts = 0
-        self._process: asyncio.subprocess.Process | None = None
-
-    def _connections(self) -> int:
-        return sum(1 for f in self._fake.gateway_frames
-                   if f.direction == "out" and f.t == "GUILD_CREATE")
-
-    async def start(self) -> None:
-        self.starts += 1
-        before = self._connections()
-        log = open(self._folder / f"bot-{self.starts}.log", "wb")  # noqa: SIM115
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.discord.killable_bot",
-            cwd=self._folder, env=self._env, stdout=log, stderr=log,
-        )
-        log.close()
-        await self._fake.wait_for(
-            lambda: self._connections() > before or self._process_ended(), 60
-        )
-        assert not self._process_ended(), self.log_tail()
-
-    def _process_ended(self) -> bool:
-        return self._process is not None and self._process.returncode is not None
-
-    async def kill(self) -> None:
-        assert self._process is not None
-        self._process.send_signal(signal.SIGKILL)
-        await self._process.wait()
-
-    async def stop(self) -> int:
-        assert self._process is not None
-        if self._process.returncode is None:
-            self._process.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self._process.wait(), 30)
-
-    def log_tail(self) -> str:
-        text = (self._folder / f"bot-{self.starts}.log").read_text(errors="replace")
-        return text[-3000:]
-
-
-def bot_messages(fake: FakeDiscord, thread_id: int) -> list[dict[str, Any]]:
-    bot_id = str(fake.bot_user.id)
-    return [m for m in fake.messages_in(thread_id) if m["author"]["id"] == bot_id]
-
-
-def videos_in(fake: FakeDiscord, thread_id: int) -> int:
-    return sum(
-        1 for m in bot_messages(fake, thread_id)
-        if any(a["filename"].endswith(".mp4") for a in m.get("attachments") or [])
-    )
-
-
-def delivered(fake: FakeDiscord, threads: list[int]) -> Callable[[], bool]:
-    return lambda: all(videos_in(fake, t) >= 1 for t in threads)
-
-
-async def open_thread(fake: FakeDiscord, prompt: str) -> int:
-    """Alice runs /video; returns the new thread once its reply offers Export MP4."""
-    opened = len(fake.find_requests("POST", THREAD_FROM_MESSAGE, status=201))
-    await fake.invoke_slash("video", {"prompt": prompt})
-    created = await fake.wait_for(
-        lambda: fake.find_requests("POST", THREAD_FROM_MESSAGE, status=201)[opened:], 30
-    )
-    thread_id = int(created[0].response["id"])
-    await fake.wait_for(
-        lambda: any(button_custom_id(m, "Export MP4") for m in bot_messages(fake, thread_id)),
-        30,
-    )
-    return thread_id
-
-
-async def open_threads(fake: FakeDiscord, count: int) -> list[int]:
-    """`count` session threads, each ready to export."""
-    return [await open_thread(fake, f"a 10-second sunset clip number {n}") for n in range(count)]
 
 
 def kill_condition(
@@ -187,7 +90,8 @@ async def test_renders_killed_at_every_stage_are_each_delivered_exactly_once(
     tmp_path: Path,
 ) -> None:
     async with world(tmp_path) as (fake, emulator):
-        bot = BotProcess(fake, emulator, tmp_path)
+        # A kill leaves the renders' leases to run out before the next start takes them.
+        bot = BotProcess(fake, emulator, tmp_path, env={"LEASE_SECONDS": "3"})
         await bot.start()
         all_threads: list[int] = []
         left: dict[str, list[str]] = {}  # what each kill left in the database

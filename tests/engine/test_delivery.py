@@ -123,8 +123,12 @@ async def test_a_delivery_killed_after_its_post_landed_is_not_posted_twice(
         await rig.engine.drain()
         database = rig.database
     assert len(port.files()) == 1
-    # What a SIGKILL right after the post leaves: the row still says `delivering`.
-    await execute_raw(database, "UPDATE renders SET status = 'delivering', delivered_at = NULL")
+    # What a SIGKILL right after the post leaves: the row still says `delivering`, under
+    # a lease that nobody renews (here: already run out).
+    await execute_raw(
+        database,
+        "UPDATE renders SET status = 'delivering', delivered_at = NULL, lease_expires = NULL",
+    )
 
     async with make_rig(port=port, nemo_token=registered_token()) as rig:
         await rig.engine.resume()
