@@ -33,7 +33,7 @@ class TurnLine:
         self._running = False
         self._done: set[int] = set()  # tickets ahead of `_serving` that gave up their place
         self._reading: set[int] = set()  # tickets whose message is reading its files
-        self._waiting: dict[int, Place] = {}  # places inside `turn()`, waiting for it
+        self._waiting: dict[int, Place] = {}  # places that asked for their turn (`ask`)
         self._dropped: set[int] = set()  # tickets whose turn will not come (a cancel)
         self._changed = asyncio.Condition()
         self._places: dict[int, Place] = {}  # places not yet left or finished
@@ -88,21 +88,18 @@ class TurnLine:
             await place.leave()
 
     async def _wait_for(self, ticket: int) -> None:
-        self._waiting[ticket] = self._places[ticket]
-        try:
-            async with self._changed:
-                await self._changed.wait_for(
-                    lambda: ticket in self._dropped
-                    or (self._serving == ticket and not self._running)
-                )
-                if ticket in self._dropped:
-                    raise TurnDropped(self.conversation)
-                self._running = True
-        finally:
+        async with self._changed:
+            await self._changed.wait_for(
+                lambda: ticket in self._dropped or (self._serving == ticket and not self._running)
+            )
+            if ticket in self._dropped:
+                raise TurnDropped(self.conversation)
+            self._running = True
             self._waiting.pop(ticket, None)
 
     async def _finish(self, ticket: int) -> None:
         self._reading.discard(ticket)
+        self._waiting.pop(ticket, None)
         self._places.pop(ticket, None)
         self._dropped.discard(ticket)
         async with self._changed:
@@ -148,11 +145,18 @@ class Place:
             self._left = True
             await asyncio.shield(self._line._finish(self.ticket))
 
+    def ask(self) -> None:
+        """From now on this place waits for its turn (a cancel may drop it), also while its
+        message is still being told that it waits; `turn()` asks too."""
+        if not self.taken and not self._left:
+            self._line._waiting[self.ticket] = self
+
     @contextlib.asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
         """Wait for every earlier place, then hold the conversation's one turn."""
         if self.taken or self._left:
             raise RuntimeError("a place in line is used for one turn")
+        self.ask()
         self.taken = True
         try:
             await self._line._wait_for(self.ticket)

@@ -27,6 +27,7 @@ from bot.core.recovery import (
 from bot.core.stall_timer import StallTimer
 from bot.core.state_fingerprint import fingerprint_state
 from bot.core.timings import Timings
+from bot.core.turn_stop import TurnStop, TurnStopped
 from bot.core.wording import Doing, Explain, Wording
 from bot.nemo.client import NemoClient
 from bot.nemo.draft import timeline_summary
@@ -59,6 +60,8 @@ class TurnOutcome:
     error: NemoError | None = None
     changed: bool | None = None
     exportable: bool = False
+    #: The stream was closed on request (a cancel); the state was read afterwards.
+    cancelled: bool = False
 
 
 class TurnRunner:
@@ -89,17 +92,26 @@ class TurnRunner:
         before: SessionState | None,
         reply: LiveReply,
         on_session_lost: SessionLost,
+        stop: TurnStop | None = None,
     ) -> TurnOutcome:
         """Stream one turn into `reply`; `before` is the state read just before sending.
 
         `on_session_lost` creates and binds a new session (1002) and returns its id.
-        Errors that end the turn are shown in `reply` and returned in the outcome.
+        Errors that end the turn are shown in `reply` and returned in the outcome. A
+        `stop` request closes the stream: NemoVideo may still finish the edit, so the
+        state is then read as after a dropped stream (the message is never sent again).
         """
         outcome = TurnOutcome()
         attempts = Attempts()
+        stop = stop or TurnStop(None)
         while True:
             try:
-                await self._stream(session_id, text, wording, reply, outcome)
+                async with stop.scope():
+                    await self._stream(session_id, text, wording, reply, outcome)
+                break
+            except TurnStopped:
+                log.info("turn in %s cancelled: its stream was closed", conversation)
+                outcome.cancelled = True
                 break
             except StreamDropped as exc:
                 log.warning("stream dropped in %s: %r", conversation, exc)
@@ -122,8 +134,12 @@ class TurnRunner:
                 else:
                     return await self._fail(reply, wording, outcome, exc)
 
-        if outcome.error is not None:  # the stream broke, or reported an unknown error
-            notice = await self._explain(StreamDropped(), wording, Doing.CHAT)
+        if outcome.cancelled or outcome.error is not None:
+            # The stream was closed on request, or broke, or reported an unknown error.
+            if outcome.cancelled:
+                notice = wording.turn_cancelled_checking()
+            else:
+                notice = await self._explain(StreamDropped(), wording, Doing.CHAT)
             baseline = _fingerprint_of(before)
             return await self.recover(
                 session_id, wording, baseline, reply, outcome, notice, on_session_lost
@@ -239,7 +255,8 @@ class TurnRunner:
         `notice` says what happened (a dropped stream, a restart). `baseline` is the state
         fingerprint from before the turn; when it is unknown, the first state that can be
         read is shown as it is, without claiming that anything changed. A session NemoVideo
-        no longer knows ends the watch at once, as in a live turn: a new one is bound.
+        no longer knows ends the watch at once, as in a live turn: a new one is bound. A
+        cancelled turn (`outcome.cancelled`) says so in what it finds.
         """
         await reply.show_now(_join(outcome.text, notice))
         await asyncio.sleep(self._timings.recovery_first_check_seconds)
@@ -253,11 +270,12 @@ class TurnRunner:
                 outcome.changed = True if baseline is not None else None
                 outcome.exportable = state.draft.is_exportable
                 summary = timeline_summary(state.draft)
-                said = (
-                    wording.recovery_changed(summary)
-                    if baseline is not None
-                    else wording.status(summary)
-                )
+                if baseline is None:
+                    said = wording.status(summary)
+                elif outcome.cancelled:
+                    said = wording.turn_cancelled_changed(summary)
+                else:
+                    said = wording.recovery_changed(summary)
                 actions = (Action.EXPORT, Action.TIMELINE) if outcome.exportable else ()
                 await reply.finish(_join(outcome.text, said), actions)
                 return outcome
@@ -265,7 +283,12 @@ class TurnRunner:
             if unchanged >= self._timings.recovery_max_unchanged_checks:
                 outcome.changed = False
                 # The message may have gone through: sending it again is the user's call.
-                gave_up = _join(outcome.text, wording.recovery_gave_up())
+                unchanged_words = (
+                    wording.turn_cancelled_unchanged()
+                    if outcome.cancelled
+                    else wording.recovery_gave_up()
+                )
+                gave_up = _join(outcome.text, unchanged_words)
                 await reply.finish(gave_up, (Action.TIMELINE,))
                 return outcome
             await asyncio.sleep(self._timings.recovery_interval_seconds)
