@@ -52,9 +52,7 @@ async def private_answer(fake: FakeDiscord, record: InteractionRecord) -> str:
 async def test_a_cancelled_turn_on_the_wire_is_never_resent_and_only_its_state_read_follows(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
-    async with run_fake_discord() as fake, nemobot_running(
-        fake, emulator, tmp_path, timings=FAST
-    ):
+    async with run_fake_discord() as fake, nemobot_running(fake, emulator, tmp_path, timings=FAST):
         thread_id = await open_session_thread(fake, SUNSET)
         await fake.wait_for(
             lambda: any(button_custom_id(m, "Export MP4") for m in bot_messages(fake, thread_id)),
@@ -64,9 +62,16 @@ async def test_a_cancelled_turn_on_the_wire_is_never_resent_and_only_its_state_r
         seen = {m["id"] for m in bot_messages(fake, thread_id)}
         await fake.send_message(thread_id, fake.alice, "make the music calmer")
         live = await fake.wait_for(
-            lambda: run_sse(emulator) == 2 and next(
-                (m for m in bot_messages(fake, thread_id)
-                 if m["id"] not in seen and button_custom_id(m, "Cancel")), None
+            lambda: (
+                run_sse(emulator) == 2
+                and next(
+                    (
+                        m
+                        for m in bot_messages(fake, thread_id)
+                        if m["id"] not in seen and button_custom_id(m, "Cancel")
+                    ),
+                    None,
+                )
             ),
             FLOW_SECONDS,
         )
@@ -92,8 +97,11 @@ async def test_a_cancelled_turn_on_the_wire_is_never_resent_and_only_its_state_r
             FLOW_SECONDS,
         )
         dropped = await fake.wait_for(
-            lambda: [m for m in bot_messages(fake, thread_id)
-                     if m["content"] == EN.message_dropped("add a title Golden Hour")],
+            lambda: [
+                m
+                for m in bot_messages(fake, thread_id)
+                if m["content"] == EN.message_dropped("add a title Golden Hour")
+            ],
             FLOW_SECONDS,
         )
         posted = len(bot_messages(fake, thread_id))
@@ -107,9 +115,9 @@ async def test_a_cancelled_turn_on_the_wire_is_never_resent_and_only_its_state_r
         (EN.turn_cancelled_changed(summary), EN.turn_cancelled_unchanged())
     ), ended["content"]
     edits = [
-        r.body.get("content", "") for r in fake.find_requests(
-            "PATCH", "/channels/{channel_id}/messages/{message_id}"
-        ) if r.path.endswith(f"/messages/{live['id']}")
+        r.body.get("content", "")
+        for r in fake.find_requests("PATCH", "/channels/{channel_id}/messages/{message_id}")
+        if r.path.endswith(f"/messages/{live['id']}")
     ]
     notice = next(i for i, text in enumerate(edits) if EN.turn_cancelled_checking() in text)
     assert edits[notice + 1 :] == [ended["content"]], "after the notice, only the outcome"
