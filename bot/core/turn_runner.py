@@ -109,7 +109,9 @@ class TurnRunner:
                 async with stop.scope():
                     await self._stream(session_id, text, wording, reply, outcome)
                 break
-            except TurnStopped:
+            except TurnStopped as stopped:
+                if not stopped.sent:
+                    return await self._stopped_unsent(reply, wording, text, outcome)
                 log.info("turn in %s cancelled: its stream was closed", conversation)
                 outcome.cancelled = True
                 break
@@ -125,7 +127,11 @@ class TurnRunner:
                 if step is Recovery.WAIT:
                     wait = wait_seconds(exc, self._timings)
                     await reply.show_now(wording.rate_limited_retrying(wait))
-                    await asyncio.sleep(wait)
+                    try:
+                        async with stop.scope(sending=False):
+                            await asyncio.sleep(wait)
+                    except TurnStopped:  # refused (429), then cancelled: nothing went out
+                        return await self._stopped_unsent(reply, wording, text, outcome)
                 elif step is Recovery.NEW_SESSION:
                     session_id = await on_session_lost()
                     before = None
@@ -324,6 +330,15 @@ class TurnRunner:
             outcome.error = failure
         said = await self._explain(outcome.error, wording, Doing.CHAT)
         await reply.finish(_join(outcome.text, said))
+        return outcome
+
+    async def _stopped_unsent(
+        self, reply: LiveReply, wording: Wording, text: str, outcome: TurnOutcome
+    ) -> TurnOutcome:
+        """Cancelled before the message went out: nothing to read, it was simply not sent."""
+        outcome.cancelled = True
+        outcome.changed = False
+        await reply.finish(wording.message_dropped(text))
         return outcome
 
     async def _fail(

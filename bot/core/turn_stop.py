@@ -4,8 +4,9 @@ A running turn holds a `TurnStop`. Whoever may cancel it calls `request()`; the 
 streams inside `scope()`, which a request ends at once: the task streaming is cancelled, so
 the stream is closed (NemoVideo sees the client leave), and the block raises TurnStopped
 rather than CancelledError, the way `asyncio.timeout` ends its block. A request made before
-the stream starts ends the block before anything is sent; one made after it ended changes
-nothing. A shutdown's cancellation stays a CancelledError.
+the stream starts ends the block before anything is sent (`TurnStopped.sent` is False, as
+for a scope around a wait before sending again); one made after it ended changes nothing.
+A shutdown's cancellation stays a CancelledError.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from collections.abc import AsyncIterator
 
 
 class TurnStopped(Exception):
-    """The turn's stream was closed on request (a cancel)."""
+    """The turn was stopped on request (a cancel): its stream closed, or (`sent` False)
+    before its message was sent."""
+
+    def __init__(self, *, sent: bool) -> None:
+        super().__init__("sent" if sent else "not sent")
+        self.sent = sent
 
 
 class TurnStop:
@@ -39,10 +45,11 @@ class TurnStop:
             self._streaming.cancel()
 
     @contextlib.asynccontextmanager
-    async def scope(self) -> AsyncIterator[None]:
-        """The block that streams: a request ends it with TurnStopped."""
+    async def scope(self, *, sending: bool = True) -> AsyncIterator[None]:
+        """The block that streams (`sending`), or waits before it does: a request ends it
+        with TurnStopped."""
         if self.requested:
-            raise TurnStopped
+            raise TurnStopped(sent=False)
         task = asyncio.current_task()
         assert task is not None
         self._streaming = task
@@ -51,7 +58,7 @@ class TurnStop:
         except asyncio.CancelledError:
             # Our own cancel is taken back; any other (a shutdown) goes on as it was.
             if self._cancelled and task.uncancel() == 0:
-                raise TurnStopped from None
+                raise TurnStopped(sent=sending) from None
             raise
         else:
             if self._cancelled:  # delivered and swallowed by the block (it was ending)

@@ -18,18 +18,18 @@ async def test_a_request_ends_the_block_with_turn_stopped_and_the_task_goes_on()
             async with stop.scope():
                 entered.set()
                 await asyncio.Event().wait()  # a stream that never ends by itself
-        except TurnStopped:
+        except TurnStopped as stopped:
             await asyncio.sleep(0)  # the task is not left cancelled: it may await again
             task = asyncio.current_task()
             assert task is not None
-            return f"stopped, cancelling={task.cancelling()}"
+            return f"stopped, sent={stopped.sent}, cancelling={task.cancelling()}"
         return "ended"
 
     task = asyncio.create_task(stream())
     await entered.wait()
     stop.request()
 
-    assert await task == "stopped, cancelling=0"
+    assert await task == "stopped, sent=True, cancelling=0"
     assert stop.requested and stop.requester == 1
 
 
@@ -38,11 +38,12 @@ async def test_a_request_before_the_stream_starts_sends_nothing() -> None:
     stop.request()
     ran = False
 
-    with pytest.raises(TurnStopped):
+    with pytest.raises(TurnStopped) as stopped:
         async with stop.scope():
             ran = True
 
     assert not ran
+    assert not stopped.value.sent
 
 
 async def test_a_shutdown_cancel_stays_a_cancelled_error() -> None:

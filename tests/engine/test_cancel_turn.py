@@ -7,13 +7,14 @@ after the cancel finds the edit made: the user is told the cancel came too late 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 
 from bot.core.port import Action
 from bot.core.wording import Wording
 from bot.nemo.draft import timeline_summary
-from tests.engine.conftest import KEY, Rig, fast_config
+from tests.engine.conftest import FAST, KEY, Rig, fast_config, registered_token
 from tests.engine.memport import Shown
 from tests.engine.test_turns import GENERATE, say
 
@@ -136,3 +137,22 @@ async def test_an_export_waiting_behind_a_turn_is_dropped_too(rig: Rig) -> None:
     assert answer == f"{EN.cancel_turn_done()} {EN.cancel_dropped(1)}"
     assert EN.export_dropped() in rig.port.texts()
     assert rig.emulator.state.counters.renders == 0, "nothing was rendered"
+
+
+async def test_a_cancel_while_waiting_out_a_rate_limit_sends_nothing(make_rig) -> None:  # type: ignore[no-untyped-def]
+    patient = dataclasses.replace(
+        FAST, rate_limit_retry_seconds=60.0, rate_limit_max_wait_seconds=60.0
+    )
+    async with make_rig(timings=patient, nemo_token=registered_token()) as rig:
+        await say(rig, "hello")
+        rig.emulator.set_fault("rate_limited", times=2)  # the state read, then the message
+        turn = asyncio.create_task(say(rig, GENERATE))
+        await rig.port.wait_for(lambda: rig.port.find(EN.rate_limited_retrying(60.0)))
+
+        answer = await rig.engine.cancel(KEY, 1)
+        await turn
+
+        assert answer == EN.cancel_turn_done()
+        assert rig.port.messages[-1].text == EN.message_dropped(GENERATE)
+        assert rig.emulator.state.counters.turns == 1, "refused once, never sent again"
+        assert sent_to_run_sse(rig) == 2  # "hello", then GENERATE refused with a 429
