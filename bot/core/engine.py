@@ -446,12 +446,9 @@ class Engine:
         line = self._line(conversation)
         dropped = await line.drop_waiting(allowed)
         stop = self._stops.get(conversation)
-        stopped = stop is not None and not stop.requested and allowed(stop.requester)
-        if stop is not None and stopped:
-            stop.request()
-        refused = line.holds_waiting() or (
-            stop is not None and not stop.requested and not allowed(stop.requester)
-        )
+        mine = stop is not None and allowed(stop.requester)
+        stopped = stop is not None and mine and stop.request()
+        refused = line.holds_waiting() or (stop is not None and not mine and not stop.requested)
         render = await self.renders.cancel(conversation, by, may_manage=may_manage)
         said = [wording.cancel_turn_done()] if stopped else []
         if render is CancelOutcome.CANCELLED:

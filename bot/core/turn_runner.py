@@ -104,41 +104,44 @@ class TurnRunner:
         outcome = TurnOutcome()
         attempts = Attempts()
         stop = stop or TurnStop(None)
-        while True:
-            try:
-                async with stop.scope():
-                    await self._stream(session_id, text, wording, reply, outcome)
-                break
-            except TurnStopped as stopped:
-                if not stopped.sent:
-                    return await self._stopped_unsent(reply, wording, text, outcome)
-                log.info("turn in %s cancelled: its stream was closed", conversation)
-                outcome.cancelled = True
-                break
-            except StreamDropped as exc:
-                log.warning("stream dropped in %s: %r", conversation, exc)
-                outcome.error = exc
-                break
-            except NemoError as exc:
-                step = attempts.next(exc)
-                # Each recovery once, and only before anything of the turn arrived.
-                if outcome.text or outcome.tools:
-                    return await self._fail(reply, wording, outcome, exc)
-                if step is Recovery.WAIT:
-                    wait = wait_seconds(exc, self._timings)
-                    await reply.show_now(wording.rate_limited_retrying(wait))
-                    try:
-                        async with stop.scope(sending=False):
-                            await asyncio.sleep(wait)
-                    except TurnStopped:  # refused (429), then cancelled: nothing went out
+        try:
+            while True:
+                try:
+                    async with stop.scope():
+                        await self._stream(session_id, text, wording, reply, outcome)
+                    break
+                except TurnStopped as stopped:
+                    if not stopped.sent:
                         return await self._stopped_unsent(reply, wording, text, outcome)
-                elif step is Recovery.NEW_SESSION:
-                    session_id = await on_session_lost()
-                    before = None
-                    lost = await self._explain(exc, wording, Doing.CHAT)
-                    await self._port.send(conversation, lost)
-                else:
-                    return await self._fail(reply, wording, outcome, exc)
+                    log.info("turn in %s cancelled: its stream was closed", conversation)
+                    outcome.cancelled = True
+                    break
+                except StreamDropped as exc:
+                    log.warning("stream dropped in %s: %r", conversation, exc)
+                    outcome.error = exc
+                    break
+                except NemoError as exc:
+                    step = attempts.next(exc)
+                    # Each recovery once, and only before anything of the turn arrived.
+                    if outcome.text or outcome.tools:
+                        return await self._fail(reply, wording, outcome, exc)
+                    if step is Recovery.WAIT:
+                        wait = wait_seconds(exc, self._timings)
+                        await reply.show_now(wording.rate_limited_retrying(wait))
+                        try:
+                            async with stop.scope(sending=False):
+                                await asyncio.sleep(wait)
+                        except TurnStopped:  # refused (429), then cancelled: nothing went out
+                            return await self._stopped_unsent(reply, wording, text, outcome)
+                    elif step is Recovery.NEW_SESSION:
+                        session_id = await on_session_lost()
+                        before = None
+                        lost = await self._explain(exc, wording, Doing.CHAT)
+                        await self._port.send(conversation, lost)
+                    else:
+                        return await self._fail(reply, wording, outcome, exc)
+        finally:
+            stop.over()
 
         if outcome.cancelled or outcome.error is not None:
             # The stream was closed on request, or broke, or reported an unknown error.

@@ -32,17 +32,24 @@ class TurnStop:
         #: The author of the turn's message (None: nobody in particular, as in the terminal).
         self.requester = requester
         self.requested = False
+        self._over = False  # past streaming: a request would change nothing
         self._streaming: asyncio.Task[object] | None = None
         self._cancelled = False  # request() cancelled the streaming task
 
-    def request(self) -> None:
-        """Ask the turn to stop; its stream, if one is open, is closed now."""
-        if self.requested:
-            return
+    def request(self) -> bool:
+        """Ask the turn to stop; its stream, if one is open, is closed now. False when
+        that changes nothing: asked before, or the turn no longer streams (`over`)."""
+        if self.requested or self._over:
+            return False
         self.requested = True
         if self._streaming is not None:
             self._cancelled = True
             self._streaming.cancel()
+        return True
+
+    def over(self) -> None:
+        """The turn is past streaming (it reads the state, or says how it ended)."""
+        self._over = True
 
     @contextlib.asynccontextmanager
     async def scope(self, *, sending: bool = True) -> AsyncIterator[None]:

@@ -62,3 +62,13 @@ async def test_a_shutdown_cancel_stays_a_cancelled_error() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert not stop.requested
+
+
+def test_a_request_once_the_turn_is_past_streaming_changes_nothing() -> None:
+    stop = TurnStop(requester=1)
+    stop.over()  # the state is being read: the stream is closed already
+
+    assert stop.request() is False, "the canceller is not told it stopped anything"
+    assert not stop.requested
+    fresh = TurnStop(requester=1)
+    assert fresh.request() is True and fresh.request() is False, "once is enough"
