@@ -11,8 +11,9 @@ works. Anyone who may talk in the thread may press them; others are told why not
 - Send again under a chat turn whose message never reached NemoVideo (the connection was
   refused before it left): send that message now. A message that may have arrived is never
   re-sent, because that could charge twice; those turns get no such button.
-- Cancel on the live status of a running render: cancel it (its requester, or someone who
-  can manage threads); nothing is posted for it afterwards.
+- Cancel on a reply still streaming and on the live status of a running render: stop what
+  runs in the thread (`Engine.cancel`: the reply's stream, the messages waiting, the
+  render), as far as the presser may (who asked for it, or someone who can manage threads).
 - Add credits under "out of credits": a server admin (Manage Server) privately gets how to
   add credits (for the bot's anonymous account, the link that claims it); others are told
   only an admin can.

@@ -273,10 +273,13 @@ class Studio(commands.Cog):
 
     @app_commands.command(
         name=locale_str("cancel"),
-        description=locale_str("Cancel the render running in this thread."),
+        description=locale_str(
+            "Stop what is running in this thread: a reply, the messages waiting, a render."
+        ),
     )
     async def cancel(self, interaction: discord.Interaction[NemoBot]) -> None:
-        """Only its requester, or someone who can manage threads, may cancel a render."""
+        """Only who asked for it, or someone who can manage threads, may cancel a reply, a
+        waiting message or a render (`Engine.cancel`); the answer is private."""
         key = conversation_key(interaction.channel_id or 0)
         text = await self.bot.engine.cancel(
             key, interaction.user.id, may_manage=may_manage_threads(interaction)

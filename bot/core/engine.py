@@ -35,8 +35,9 @@ from bot.core.store import Conversation, Store, Turn
 from bot.core.telemetry import Telemetry
 from bot.core.timeline_card import timeline_card
 from bot.core.timings import Timings
-from bot.core.turn_line import Place, TurnLine
+from bot.core.turn_line import Place, TurnDropped, TurnLine
 from bot.core.turn_runner import TurnOutcome, TurnRunner
+from bot.core.turn_stop import TurnStop
 from bot.core.uploads import StagedFile, UploadChecker
 from bot.core.versions import AgainOutcome, DeleteOutcome, Versions
 from bot.core.wording import Doing, Wording, registration_url
@@ -119,6 +120,8 @@ class Engine:
         self._telemetry = telemetry
         if telemetry is not None:
             telemetry.live_turns_from(lambda: len(self._live_turns))
+        #: The chat turn streaming in each conversation, to stop it on a cancel.
+        self._stops: dict[str, TurnStop] = {}
         #: Per conversation, the last message that provably never reached NemoVideo
         #: (`RequestNotSent`): the only kind that may be sent again (Action.RESEND).
         self._unsent: dict[str, IncomingMessage] = {}
@@ -270,9 +273,16 @@ class Engine:
     # ----- messages ------------------------------------------------------------------
 
     async def handle(self, message: IncomingMessage, *, language: str = "en") -> None:
-        """Route one user message and carry it out in its conversation, in arrival order."""
-        async with self._line(message.conversation).place() as place:
-            await self._handle(message, place, language)
+        """Route one user message and carry it out in its conversation, in arrival order.
+
+        A message still waiting for its turn when the conversation's work is cancelled is
+        dropped, never sent, and its author told so."""
+        try:
+            async with self._line(message.conversation).place(message.author_id) as place:
+                await self._handle(message, place, language)
+        except TurnDropped:
+            wording = await self.wording_for(message.conversation)
+            await self._port.send(message.conversation, wording.message_dropped(message.text))
 
     async def _handle(self, message: IncomingMessage, place: Place, language: str) -> None:
         key = message.conversation
@@ -325,7 +335,7 @@ class Engine:
             if message.text:
                 await self._port.send(key, wording.say_what())
         else:
-            async with self._turn_lock(key, wording):
+            async with self._turn_lock(key, wording, message.author_id):
                 await self._chat_if_allowed(message, text, wording)
 
     async def _chat_if_allowed(self, message: IncomingMessage, text: str, wording: Wording) -> None:
@@ -345,14 +355,17 @@ class Engine:
         return self._lines.setdefault(conversation, TurnLine(conversation))
 
     @contextlib.asynccontextmanager
-    async def _turn_lock(self, conversation: str, wording: Wording) -> AsyncIterator[None]:
-        """One turn per conversation, after those already in line."""
-        async with self._line(conversation).place() as place, self._turn(place, wording):
+    async def _turn_lock(
+        self, conversation: str, wording: Wording, author: int | None
+    ) -> AsyncIterator[None]:
+        """One turn per conversation (for `author`), after those already in line."""
+        async with self._line(conversation).place(author) as place, self._turn(place, wording):
             yield
 
     @contextlib.asynccontextmanager
     async def _turn(self, place: Place, wording: Wording) -> AsyncIterator[None]:
         """`place`'s turn; a message that has to wait is told so."""
+        place.ask()  # waiting from now on, while it is told so too: a cancel drops it
         if self._line(place.conversation).running():
             await self._port.send(place.conversation, wording.wait_your_turn())
         elif place.behind_files():
@@ -394,13 +407,20 @@ class Engine:
         return [u.filename for u in uploads if record and u.session_id == record.session_id]
 
     async def export(self, conversation: str, requester_id: int | None) -> None:
-        """Render the conversation's timeline; one render at a time, never mid-turn."""
+        """Render the conversation's timeline; one render at a time, never mid-turn (an
+        export still waiting for its turn when the work is cancelled is dropped)."""
         session = await self.is_session(conversation)  # one being created is waited for
         wording = await self.wording_for(conversation)
         if not session:
             await self._port.send(conversation, wording.nothing_to_export())
             return
-        async with self._turn_lock(conversation, wording):
+        try:
+            await self._export(conversation, requester_id, wording)
+        except TurnDropped:
+            await self._port.send(conversation, wording.export_dropped())
+
+    async def _export(self, conversation: str, requester_id: int | None, wording: Wording) -> None:
+        async with self._turn_lock(conversation, wording, requester_id):
             if await self.renders.is_rendering(conversation):
                 await self._port.send(conversation, wording.render_already_running())
                 return
@@ -417,16 +437,40 @@ class Engine:
             await self.renders.start(conversation, record.session_id, state.draft, requester_id)
 
     async def cancel(self, conversation: str, by: int | None, *, may_manage: bool = False) -> str:
-        """Cancel what the conversation is rendering, if `by` may (see RenderManager.cancel);
-        the sentence to answer with."""
+        """Stop what the conversation is doing, as far as `by` may; the sentence to answer.
+
+        `by` may stop what they asked for (and anyone what nobody in particular did, as in
+        the terminal); `may_manage` (a thread moderator) anything. The messages waiting for
+        their turn are dropped (each author is told as the message leaves the line), the
+        chat turn streaming its reply is stopped (its stream closed, then the session read
+        as after a dropped stream, never sent again), and the render in flight cancelled
+        (`RenderManager.cancel`). Done first, in one step, the drop and the stop leave
+        nothing in between to start.
+        """
         wording = await self.wording_for(conversation)
-        outcome = await self.renders.cancel(conversation, by, may_manage=may_manage)
-        return {
-            CancelOutcome.NOTHING: wording.cancel_nothing,
-            CancelOutcome.NOT_YOURS: wording.cancel_not_yours,
-            CancelOutcome.CANCELLED: wording.cancel_done,
-            CancelOutcome.TOO_LATE: wording.cancel_too_late,
-        }[outcome]()
+
+        def allowed(owner: int | None) -> bool:
+            return may_manage or owner in (None, by)
+
+        line = self._line(conversation)
+        dropped = await line.drop_waiting(allowed)
+        stop = self._stops.get(conversation)
+        mine = stop is not None and allowed(stop.requester)
+        stopped = stop is not None and mine and stop.request()
+        refused = line.holds_waiting() or (stop is not None and not mine and not stop.requested)
+        render = await self.renders.cancel(conversation, by, may_manage=may_manage)
+        said = [wording.cancel_turn_done()] if stopped else []
+        if render is CancelOutcome.CANCELLED:
+            said.append(wording.cancel_done())
+        elif render is CancelOutcome.TOO_LATE:
+            said.append(wording.cancel_too_late())
+        if dropped:
+            said.append(wording.cancel_dropped(len(dropped)))
+        if said:
+            return " ".join(said)
+        if refused or render is CancelOutcome.NOT_YOURS:
+            return wording.cancel_not_yours()
+        return wording.cancel_nothing()
 
     async def versions_card(self, conversation: str) -> Card:
         """The conversation's delivered videos, newest first (`bot.core.versions`)."""
@@ -651,7 +695,26 @@ class Engine:
             conversation,
             language=wording.language,
             interval_seconds=self._timings.edit_interval_seconds,
+            live_actions=(Action.CANCEL,),
         )
+        # From here on a cancel stops this turn (before its message is sent, or its stream).
+        stop = self._stops[conversation] = TurnStop(author_id)
+        try:
+            await self._chat_turn(conversation, author_id, text, wording, record, reply, stop)
+        finally:
+            if self._stops.get(conversation) is stop:
+                del self._stops[conversation]
+
+    async def _chat_turn(
+        self,
+        conversation: str,
+        author_id: int,
+        text: str,
+        wording: Wording,
+        record: Conversation,
+        reply: LiveReply,
+        stop: TurnStop,
+    ) -> None:
         status_id = await reply.start(live_status(self._port, wording.thinking(), time.time()))
 
         async def session_lost() -> str:
@@ -693,6 +756,7 @@ class Engine:
                 before=before,
                 reply=reply,
                 on_session_lost=session_lost,
+                stop=stop,
             )
         except asyncio.CancelledError:
             # Shutting down mid-turn: the turn stays "running" so the next start resumes it.
@@ -711,6 +775,8 @@ class Engine:
             await reply.close()
             self._live_turns.discard(turn.id)
         status = TurnStatus.DONE if outcome.error is None else TurnStatus.FAILED
+        if outcome.cancelled:
+            status = TurnStatus.INTERRUPTED
         await self._store.finish_turn(turn.id, status, hold)
         self._turn_leases.drop(str(turn.id), hold)
         if isinstance(outcome.error, RequestNotSent):

@@ -60,14 +60,19 @@ class LiveReply:
         language: Language = "en",
         interval_seconds: float = EDIT_INTERVAL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        live_actions: Sequence[Action] = (),
     ) -> None:
+        """`live_actions` go under the last page while the reply is streaming (a Cancel);
+        `finish` replaces them with its own."""
         self._port = port
+        self._live_actions = tuple(live_actions)
         self._conversation = conversation
         self._language = language
         self._clock = clock
         self._pacer = ReplyPacer(interval_seconds, port.max_message_chars, clock)
         self._ids: list[str] = [message_id] if message_id else []
         self._shown: list[str] = []
+        self._shown_actions: list[tuple[Action, ...]] = []
         self._created_at = clock()
         self._latest = ""
         self._wake = asyncio.Event()
@@ -79,7 +84,7 @@ class LiveReply:
     async def start(self, text: str) -> str:
         """Post the first message at once (the user sees a reply immediately)."""
         self._latest = text
-        await self._push_whole([text], ())
+        await self._push_whole([text], self._live_actions)
         self._pacer.mark_pushed(text, paced=False)  # the first text need not wait
         self._flusher = asyncio.create_task(self._flush_loop(), name="live-reply-flusher")
         return self._ids[0]
@@ -95,7 +100,8 @@ class LiveReply:
         """Show `text` at once, outside the pacing (a notice before a long wait)."""
         self._latest = text
         self._pacer.update(text)
-        await self._push_whole(split_message(text, self._port.max_message_chars), ())
+        pages = split_message(text, self._port.max_message_chars)
+        await self._push_whole(pages, self._live_actions)
         self._pacer.mark_pushed(text)
 
     async def finish(self, text: str, actions: Sequence[Action] = ()) -> None:
@@ -127,7 +133,7 @@ class LiveReply:
             pages = self._pacer.take()
             self._wake.clear()
             try:
-                await self._push_whole(pages, ())
+                await self._push_whole(pages, self._live_actions)
             except Exception:  # a failed live edit must not end the turn
                 # Once is enough in the log: a missing permission fails every edit.
                 log.log(
@@ -183,14 +189,17 @@ class LiveReply:
 
     async def _push(self, pages: Sequence[str], actions: Sequence[Action]) -> None:
         if self._ids and self._clock() - self._created_at > MAX_EDIT_AGE_SECONDS:
-            self._ids, self._shown = [], []
+            self._ids, self._shown, self._shown_actions = [], [], []
             self._created_at = self._clock()
         pages = self._fill(pages)
         conversation, language = self._conversation, self._language
         for index, page in enumerate(pages):
-            page_actions = actions if index == len(pages) - 1 else ()
+            page_actions = tuple(actions) if index == len(pages) - 1 else ()
             if index < len(self._ids):
-                if index < len(self._shown) and self._shown[index] == page and not page_actions:
+                shown = index < len(self._shown)
+                if shown and (self._shown[index], self._shown_actions[index]) == (
+                    page, page_actions
+                ):
                     continue
                 sent = _Sent(page)
                 newest = partial(self._newest, index, len(pages), sent)
@@ -216,5 +225,7 @@ class LiveReply:
                 page = sent.page
             if index < len(self._shown):
                 self._shown[index] = page
+                self._shown_actions[index] = page_actions
             else:
                 self._shown.append(page)
+                self._shown_actions.append(page_actions)

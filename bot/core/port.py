@@ -33,7 +33,8 @@ class Action(StrEnum):
     #: Under a failed export: export again; under a render that could not be posted, post
     #: it again (a new render only if NemoVideo no longer has it).
     RETRY_EXPORT = "retry_export"
-    #: On the live status of a running render: cancel it (its requester or a moderator).
+    #: On a reply still streaming and a running render's status: stop what runs (who
+    #: asked for it, or a moderator).
     CANCEL = "cancel"
     #: Under a delivered video (and in /versions): post that version again, no new render.
     POST_AGAIN = "again"

@@ -9,10 +9,12 @@ shown (at most once per poll, and only when it changed) is the render watcher's 
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 BAR_CELLS = 10
 FULL, EMPTY = "▰", "▱"
+_BAR = re.compile(rf"[{FULL}{EMPTY}]{{{BAR_CELLS}}} \d{{1,3}}%")
 
 
 class Stage(StrEnum):
@@ -36,3 +38,8 @@ def status_line(stage_label: str, percent: int, started: str) -> str:
     """The whole line: the stage's words, the bar, and `started` (omitted when empty)."""
     line = f"{stage_label} {bar(percent)}"
     return f"{line} · {started}" if started else line
+
+
+def is_status_line(text: str) -> bool:
+    """Is `text` one status line with a progress bar (as `status_line` draws it)?"""
+    return "\n" not in text.strip() and _BAR.search(text) is not None

@@ -27,6 +27,7 @@ from bot.core.recovery import (
 from bot.core.stall_timer import StallTimer
 from bot.core.state_fingerprint import fingerprint_state
 from bot.core.timings import Timings
+from bot.core.turn_stop import TurnStop, TurnStopped
 from bot.core.wording import Doing, Explain, Wording
 from bot.nemo.client import NemoClient
 from bot.nemo.draft import timeline_summary
@@ -59,6 +60,8 @@ class TurnOutcome:
     error: NemoError | None = None
     changed: bool | None = None
     exportable: bool = False
+    #: The stream was closed on request (a cancel); the state was read afterwards.
+    cancelled: bool = False
 
 
 class TurnRunner:
@@ -89,41 +92,63 @@ class TurnRunner:
         before: SessionState | None,
         reply: LiveReply,
         on_session_lost: SessionLost,
+        stop: TurnStop | None = None,
     ) -> TurnOutcome:
         """Stream one turn into `reply`; `before` is the state read just before sending.
 
         `on_session_lost` creates and binds a new session (1002) and returns its id.
-        Errors that end the turn are shown in `reply` and returned in the outcome.
+        Errors that end the turn are shown in `reply` and returned in the outcome. A
+        `stop` request closes the stream: NemoVideo may still finish the edit, so the
+        state is then read as after a dropped stream (the message is never sent again).
         """
         outcome = TurnOutcome()
         attempts = Attempts()
-        while True:
-            try:
-                await self._stream(session_id, text, wording, reply, outcome)
-                break
-            except StreamDropped as exc:
-                log.warning("stream dropped in %s: %r", conversation, exc)
-                outcome.error = exc
-                break
-            except NemoError as exc:
-                step = attempts.next(exc)
-                # Each recovery once, and only before anything of the turn arrived.
-                if outcome.text or outcome.tools:
-                    return await self._fail(reply, wording, outcome, exc)
-                if step is Recovery.WAIT:
-                    wait = wait_seconds(exc, self._timings)
-                    await reply.show_now(wording.rate_limited_retrying(wait))
-                    await asyncio.sleep(wait)
-                elif step is Recovery.NEW_SESSION:
-                    session_id = await on_session_lost()
-                    before = None
-                    lost = await self._explain(exc, wording, Doing.CHAT)
-                    await self._port.send(conversation, lost)
-                else:
-                    return await self._fail(reply, wording, outcome, exc)
+        stop = stop or TurnStop(None)
+        try:
+            while True:
+                try:
+                    async with stop.scope():
+                        await self._stream(session_id, text, wording, reply, outcome)
+                    break
+                except TurnStopped as stopped:
+                    if not stopped.sent:
+                        return await self._stopped_unsent(reply, wording, text, outcome)
+                    log.info("turn in %s cancelled: its stream was closed", conversation)
+                    outcome.cancelled = True
+                    break
+                except StreamDropped as exc:
+                    log.warning("stream dropped in %s: %r", conversation, exc)
+                    outcome.error = exc
+                    break
+                except NemoError as exc:
+                    step = attempts.next(exc)
+                    # Each recovery once, and only before anything of the turn arrived.
+                    if outcome.text or outcome.tools:
+                        return await self._fail(reply, wording, outcome, exc)
+                    if step is Recovery.WAIT:
+                        wait = wait_seconds(exc, self._timings)
+                        await reply.show_now(wording.rate_limited_retrying(wait))
+                        try:
+                            async with stop.scope(sending=False):
+                                await asyncio.sleep(wait)
+                        except TurnStopped:  # refused (429), then cancelled: nothing went out
+                            return await self._stopped_unsent(reply, wording, text, outcome)
+                    elif step is Recovery.NEW_SESSION:
+                        session_id = await on_session_lost()
+                        before = None
+                        lost = await self._explain(exc, wording, Doing.CHAT)
+                        await self._port.send(conversation, lost)
+                    else:
+                        return await self._fail(reply, wording, outcome, exc)
+        finally:
+            stop.over()
 
-        if outcome.error is not None:  # the stream broke, or reported an unknown error
-            notice = await self._explain(StreamDropped(), wording, Doing.CHAT)
+        if outcome.cancelled or outcome.error is not None:
+            # The stream was closed on request, or broke, or reported an unknown error.
+            if outcome.cancelled:
+                notice = wording.turn_cancelled_checking()
+            else:
+                notice = await self._explain(StreamDropped(), wording, Doing.CHAT)
             baseline = _fingerprint_of(before)
             return await self.recover(
                 session_id, wording, baseline, reply, outcome, notice, on_session_lost
@@ -239,7 +264,8 @@ class TurnRunner:
         `notice` says what happened (a dropped stream, a restart). `baseline` is the state
         fingerprint from before the turn; when it is unknown, the first state that can be
         read is shown as it is, without claiming that anything changed. A session NemoVideo
-        no longer knows ends the watch at once, as in a live turn: a new one is bound.
+        no longer knows ends the watch at once, as in a live turn: a new one is bound. A
+        cancelled turn (`outcome.cancelled`) says so in what it finds.
         """
         await reply.show_now(_join(outcome.text, notice))
         await asyncio.sleep(self._timings.recovery_first_check_seconds)
@@ -253,11 +279,12 @@ class TurnRunner:
                 outcome.changed = True if baseline is not None else None
                 outcome.exportable = state.draft.is_exportable
                 summary = timeline_summary(state.draft)
-                said = (
-                    wording.recovery_changed(summary)
-                    if baseline is not None
-                    else wording.status(summary)
-                )
+                if baseline is None:
+                    said = wording.status(summary)
+                elif outcome.cancelled:
+                    said = wording.turn_cancelled_changed(summary)
+                else:
+                    said = wording.recovery_changed(summary)
                 actions = (Action.EXPORT, Action.TIMELINE) if outcome.exportable else ()
                 await reply.finish(_join(outcome.text, said), actions)
                 return outcome
@@ -265,7 +292,12 @@ class TurnRunner:
             if unchanged >= self._timings.recovery_max_unchanged_checks:
                 outcome.changed = False
                 # The message may have gone through: sending it again is the user's call.
-                gave_up = _join(outcome.text, wording.recovery_gave_up())
+                unchanged_words = (
+                    wording.turn_cancelled_unchanged()
+                    if outcome.cancelled
+                    else wording.recovery_gave_up()
+                )
+                gave_up = _join(outcome.text, unchanged_words)
                 await reply.finish(gave_up, (Action.TIMELINE,))
                 return outcome
             await asyncio.sleep(self._timings.recovery_interval_seconds)
@@ -301,6 +333,15 @@ class TurnRunner:
             outcome.error = failure
         said = await self._explain(outcome.error, wording, Doing.CHAT)
         await reply.finish(_join(outcome.text, said))
+        return outcome
+
+    async def _stopped_unsent(
+        self, reply: LiveReply, wording: Wording, text: str, outcome: TurnOutcome
+    ) -> TurnOutcome:
+        """Cancelled before the message went out: nothing to read, it was simply not sent."""
+        outcome.cancelled = True
+        outcome.changed = False
+        await reply.finish(wording.message_dropped(text))
         return outcome
 
     async def _fail(

@@ -577,12 +577,12 @@ class Wording(Words):
         return self._("⏹️ Cancelled the render.")
 
     def cancel_nothing(self) -> str:
-        return self._("Nothing to cancel: no render is running in this conversation.")
+        return self._("Nothing to cancel: nothing is running in this conversation.")
 
     def cancel_not_yours(self) -> str:
         return self._(
-            "Only the person who started this render (or someone who can manage threads) can "
-            "cancel it."
+            "Only the person who asked for it (or someone who can manage threads) can cancel "
+            "what is running here."
         )
 
     def cancel_too_late(self) -> str:
@@ -653,6 +653,57 @@ class Wording(Words):
             "Only the person who asked for this video (or someone who can manage messages) can "
             "delete it."
         )
+
+    def cancel_turn_done(self) -> str:
+        """To whoever cancelled a chat turn; the turn's own message says what comes next."""
+        return self._("⏹️ Stopped the reply in progress.")
+
+    def cancel_dropped(self, count: int) -> str:
+        return self._n(
+            "⏹️ Dropped {count} message that was waiting for its turn.",
+            "⏹️ Dropped {count} messages that were waiting for their turn.",
+            count,
+            count=count,
+        )
+
+    def message_dropped(self, text: str) -> str:
+        """To the author of a message dropped by a cancel before its turn came."""
+        excerpt = " ".join(text.split())
+        if not excerpt:
+            return self._("⏹️ Cancelled before its turn: your files were not uploaded.")
+        if len(excerpt) > DROPPED_EXCERPT_CHARS:
+            excerpt = excerpt[: DROPPED_EXCERPT_CHARS - 1].rstrip() + "…"
+        return self._(
+            "⏹️ Cancelled before its turn, so it was not sent to NemoVideo: “{excerpt}”",
+            excerpt=excerpt,
+        )
+
+    def export_dropped(self) -> str:
+        return self._("⏹️ The export waiting for its turn was cancelled; nothing was rendered.")
+
+    def turn_cancelled_checking(self) -> str:
+        """In a cancelled turn's message, at once: the stream is closed, the state is read."""
+        return self._(
+            "⏹️ Cancelled — I stopped listening for NemoVideo's reply. NemoVideo may still "
+            "finish the edit on its side; checking what changed…"
+        )
+
+    def turn_cancelled_changed(self, summary: str) -> str:
+        return self._(
+            "⏹️ Cancelled, but NemoVideo finished the edit on its side — here is the timeline "
+            "now: {summary}",
+            summary=summary,
+        )
+
+    def turn_cancelled_unchanged(self) -> str:
+        return self._(
+            "⏹️ Cancelled — the timeline hasn't changed. If NemoVideo still finishes the edit "
+            "later, “status” shows it."
+        )
+
+
+#: How much of a dropped message its author is shown.
+DROPPED_EXCERPT_CHARS = 80
 
 
 #: The words before each stage's progress bar (msgids: translated in `render_stage`).

@@ -6,6 +6,8 @@
 - `session.TerminalSession`: carries out one typed line (a /command, or text for the engine);
 - `commands`: how a line is read (what is a /command, /upload's paths, yes/no answers);
 - `input`: where lines come from (a prompt_toolkit line editor, or a pipe);
+- `line_queue`: typed lines wait their turn while one is carried out, a cancel goes first;
+- `live_line`: a render's progress, one line redrawn in place on a terminal;
 - `offline`: the built-in emulator and a throwaway database for `--offline`;
 - `words`: the terminal's own sentences.
 

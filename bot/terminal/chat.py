@@ -14,8 +14,10 @@ from bot.core.wording import Wording
 from bot.runtime import open_services
 from bot.settings import Settings
 from bot.terminal.input import EditorLines, LineSource, PlainLines, prompt_output
+from bot.terminal.line_queue import run_lines, run_typed_lines
+from bot.terminal.live_line import BottomLine, LiveLine, PromptLine
 from bot.terminal.offline import offline_config, offline_database, real_free_credits
-from bot.terminal.port import LineEndingEcho, TerminalPort
+from bot.terminal.port import PortEcho, TerminalPort
 from bot.terminal.session import TerminalSession
 from bot.terminal.words import TerminalWords
 
@@ -37,16 +39,17 @@ async def run_chat(
 
     async with contextlib.AsyncExitStack() as stack:
         lines: LineSource
+        live: LiveLine | None = None
         if interactive:
             stack.enter_context(prompt_output())
-            lines = EditorLines()
+            live = PromptLine()  # a render's progress: the line above the prompt
+            lines = EditorLines(live)
         out = stdout or sys.stdout  # under prompt_output: the stream that prints above the prompt
-        # Above prompt_toolkit's prompt a line cannot be redrawn: plain lines there and in pipes.
-        port = TerminalPort(
-            out, settings.download_dir, key, redraw=not interactive and out.isatty()
-        )
+        if not interactive and out.isatty():
+            live = BottomLine(out)  # drawn below what is printed
+        port = TerminalPort(out, settings.download_dir, key, live=live)
         if not interactive:
-            lines = PlainLines(stdin, LineEndingEcho(port, out))
+            lines = PlainLines(stdin, PortEcho(port))
         words = TerminalWords("en")
         api_url = settings.nemo_api_url
         database: Path | str = settings.database()
@@ -78,17 +81,16 @@ async def run_chat(
         port.say(words.ready())
         session = TerminalSession(engine, port, key, words)
         try:
-            while (line := await lines.read_line()) is not None:
-                if not await session.dispatch(line):
-                    break
+            await (run_typed_lines if interactive else run_lines)(lines, session)
         except KeyboardInterrupt:  # Ctrl+C at the prompt: leave now, renders resume later
             if await _render_in_flight(services.store, key):
                 port.say(words.left_in_flight(conversation))
+            port.close()
             return 130
         if await _render_in_flight(services.store, key):
             port.say(words.waiting_for_export())
         await engine.drain()
-        port.end_line()
+        port.close()
         if engine.renders.undelivered:
             return 1  # an export it promised could not be saved (the chat said why)
     return 0

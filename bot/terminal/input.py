@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Protocol, TextIO
 
+from bot.terminal.live_line import PromptLine
+
 PROMPT = "you> "
 
 
@@ -30,19 +32,38 @@ class LineSource(Protocol):
 
 
 class EditorLines:
-    """Lines typed into prompt_toolkit's editor, with this session's history."""
+    """Lines typed into prompt_toolkit's editor, with this session's history.
 
-    def __init__(self) -> None:
+    With a `live` line (a render's progress), it is shown above the prompt, as part of it,
+    and redrawn when it changes.
+    """
+
+    def __init__(self, live: PromptLine | None = None) -> None:
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import InMemoryHistory
 
         self._session: PromptSession[str] = PromptSession(history=InMemoryHistory())
+        self._live = live
+        if live is not None:
+            live.redraw = self._redraw
 
     async def read_line(self) -> str | None:
         try:
-            return await self._session.prompt_async(PROMPT)
+            return await self._session.prompt_async(self._message)
         except EOFError:
             return None
+
+    def _message(self) -> str:
+        live = self._live.text if self._live is not None else None
+        # Once a line is entered the prompt stays in the scrollback: without the live line.
+        if live and not self._session.app.is_done:
+            return f"{live}\n{PROMPT}"
+        return PROMPT
+
+    def _redraw(self) -> None:
+        app = self._session.app
+        if app.is_running:
+            app.invalidate()
 
 
 class Echo(Protocol):

@@ -1,4 +1,13 @@
-"""`TerminalPort`: the chat port on a text stream, and the files it saves."""
+"""`TerminalPort`: the chat port on a text stream, and the files it saves.
+
+A message is printed line by line, an edit prints the lines that changed. A render's
+status line (its stage and progress bar) is the exception: on a terminal it is the live
+line (`bot.terminal.live_line`), redrawn in place, and in a pipe each change is a line.
+The status's last word once the work is over (a render's status deleted once the video is
+saved, or "⏹️ Render cancelled…") is not printed: what the work came to is printed by
+itself (the saved video, the answer to /cancel), and after it the last word would only be
+noise.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +24,12 @@ from typing import TextIO
 from bot.core import Draft
 from bot.core.card import Card, Tone
 from bot.core.port import Action, OutgoingFile, Text, text_of
+from bot.core.progress import is_status_line
 from bot.core.records import Language
 from bot.core.timeline_picture import write_timeline_png
+from bot.terminal.live_line import LiveLine
 
-__all__ = ["LineEndingEcho", "TerminalPort"]
+__all__ = ["PortEcho", "TerminalPort"]
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +52,18 @@ class TerminalPort:
     max_message_chars = 100_000
 
     def __init__(
-        self, out: TextIO, download_dir: Path, conversation: str, *, redraw: bool = False
+        self, out: TextIO, download_dir: Path, conversation: str, *, live: LiveLine | None = None
     ) -> None:
+        """`live`: where status lines are drawn on a terminal (None: a pipe, printed)."""
         self._out = out
         self._download_dir = download_dir
         self.conversation = conversation
         self._ids = itertools.count(1)
         self._printed: dict[str, list[str]] = {}
-        #: On a terminal (not a pipe), a one-line message edited while nothing else was
-        #: printed is redrawn in place with `\r` (a render's progress bar).
-        self._redraw = redraw
-        #: The message printed last, and the one whose line is open (no newline yet).
-        self._last: str | None = None
-        self._open: str | None = None
+        self._live = live
+        #: Messages that have shown a status line, and the one on the live line now.
+        self._statuses: set[str] = set()
+        self._on_live: str | None = None
 
     async def send(
         self,
@@ -70,8 +80,7 @@ class TerminalPort:
             return message_id
         text = text_of(text)
         self._printed[message_id] = []
-        self._print_new_lines(message_id, text)
-        self._last = message_id
+        self._show(message_id, text)
         return message_id
 
     async def edit(
@@ -85,13 +94,7 @@ class TerminalPort:
     ) -> None:
         if not self._mine(conversation):
             return
-        text = text_of(text)
-        lines = [line for line in text.splitlines() if line.strip()]
-        if self._redraw and len(lines) == 1 and self._last == message_id:
-            self._draw_open_line(message_id, lines[0])
-            return
-        self._print_new_lines(message_id, text)
-        self._last = message_id
+        self._show(message_id, text_of(text))
 
     async def send_files(
         self,
@@ -135,8 +138,11 @@ class TerminalPort:
         await self.edit(conversation, message_id, _card_text(card))
 
     async def delete(self, conversation: str, message_id: str) -> None:
-        """What is printed stays printed: a terminal is a log."""
+        """What is printed stays printed: a terminal is a log; a live line goes."""
         self._printed.pop(message_id, None)
+        if self._live is not None and self._on_live == message_id:
+            self._on_live = None
+            self._live.show(None)
 
     async def message_link(self, conversation: str, message_id: str) -> str:
         return ""
@@ -165,6 +171,24 @@ class TerminalPort:
         log.warning("not shown in %s: a message for %s", self.conversation, conversation)
         return False
 
+    def _show(self, message_id: str, text: str) -> None:
+        """Show what `message_id` says now (see the module for status lines)."""
+        if is_status_line(text):
+            self._statuses.add(message_id)
+            if self._live is None:
+                self._print_new_lines(message_id, text)
+                return
+            self._on_live = message_id
+            self._printed[message_id] = [text.strip()]
+            self._live.show(_plain(f"nemo> {text.strip()}"))
+            return
+        if message_id in self._statuses:  # its last word: the work is over
+            if self._live is not None and self._on_live == message_id:
+                self._on_live = None
+                self._live.show(None)
+            return
+        self._print_new_lines(message_id, text)
+
     def _print_new_lines(self, message_id: str, text: str) -> None:
         """Print the lines of `text` that differ from what this message showed before."""
         old = self._printed.get(message_id, [])
@@ -180,26 +204,21 @@ class TerminalPort:
 
     def say(self, line: str) -> None:
         """Print one line of nemobot's side of the conversation."""
-        self.end_line()
-        self._last = None
-        plain = line.replace("**", "")  # no Markdown in a terminal
-        self._out.write("".join(f"nemo> {part}\n" for part in plain.splitlines() or [""]))
+        self.write("".join(f"nemo> {part}\n" for part in _plain(line).splitlines() or [""]))
+
+    def write(self, text: str) -> None:
+        """Print `text` (whole lines), above the live line if there is one."""
+        if self._live is not None:
+            self._live.before_output()
+        self._out.write(text)
+        if self._live is not None:
+            self._live.after_output()
         self._out.flush()
 
-    def end_line(self) -> None:
-        """End a line left open for redrawing, so that what comes next starts a new one."""
-        if self._open is not None:
-            self._open = None
-            self._out.write("\n")
-            self._out.flush()
-
-    def _draw_open_line(self, message_id: str, line: str) -> None:
-        """Draw `line` (again) on the open line: `\r` and clear it when it is this message's."""
-        again = "\r\x1b[K" if self._open == message_id else ""
-        self._out.write(f"{again}nemo> {line.replace('**', '')}")
-        self._out.flush()
-        self._open = message_id
-        self._printed[message_id] = [line]
+    def close(self) -> None:
+        """The chat ends: a live line still shown stays, on a line of its own."""
+        if self._live is not None:
+            self._live.close()
 
 
 def saved_line(outgoing: OutgoingFile, target: Path) -> str:
@@ -209,16 +228,19 @@ def saved_line(outgoing: OutgoingFile, target: Path) -> str:
     return f"🖼️ {outgoing.description or 'Picture'} saved to {target}"
 
 
-class LineEndingEcho:
-    """The stream typed lines are echoed to: it first ends a progress line left open."""
+def _plain(text: str) -> str:
+    return text.replace("**", "")  # no Markdown in a terminal
 
-    def __init__(self, port: TerminalPort, out: TextIO) -> None:
+
+class PortEcho:
+    """The stream typed lines are echoed to: the port's, above its live line."""
+
+    def __init__(self, port: TerminalPort) -> None:
         self._port = port
-        self._out = out
 
     def write(self, text: str) -> int:
-        self._port.end_line()
-        return self._out.write(text)
+        self._port.write(text)
+        return len(text)
 
     def flush(self) -> None:
-        self._out.flush()
+        return None  # `TerminalPort.write` flushed

@@ -15,7 +15,10 @@ from bot.terminal.input import has_control_characters
 from bot.terminal.port import TerminalPort
 from bot.terminal.words import TerminalWords
 
-__all__ = ["TerminalSession", "file_attachment"]
+__all__ = ["TERMINAL_USER", "TerminalSession", "file_attachment"]
+
+#: The author of every line typed here: the one person at this terminal.
+TERMINAL_USER = 0
 
 
 class TerminalSession:
@@ -53,7 +56,7 @@ class TerminalSession:
             await self._status()
             return True
         if not is_command(command):
-            await self._engine.handle(IncomingMessage(self._key, 0, text))
+            await self._engine.handle(IncomingMessage(self._key, TERMINAL_USER, text))
             return True
         if command in ("/quit", "/exit"):
             return False
@@ -66,7 +69,7 @@ class TerminalSession:
         elif command == "/export":
             await self._engine.export(self._key, None)
         elif command == "/cancel":
-            self._port.say(await self._engine.cancel(self._key, None))
+            self._port.say(await self._engine.cancel(self._key, TERMINAL_USER))
         elif command == "/upload":
             await self._upload(rest.strip())
         elif command == "/versions":
@@ -74,6 +77,36 @@ class TerminalSession:
         else:
             self._port.say(self._words.unknown_command(word))
         return True
+
+    def is_quit(self, line: str) -> bool:
+        """`/quit` or `/exit` (outside the question after /reset, which takes any answer)."""
+        return not self._reset_asked and line.strip().casefold() in ("/quit", "/exit")
+
+    def is_cancel(self, line: str) -> bool:
+        """`/cancel`, or words that mean it ("cancel", "取消"): `cancel` carries them out."""
+        text = line.strip()
+        if self._reset_asked or has_control_characters(text):
+            return False
+        command = text.partition(" ")[0].casefold()
+        if is_command(command):
+            return command == "/cancel"
+        return route(text) is Intent.CANCEL
+
+    async def cancel(self, dropped: list[str]) -> None:
+        """Stop what runs (`Engine.cancel`); `dropped`, the lines that were waiting their
+        turn, are named: none of them reached NemoVideo."""
+        wording = await self._engine.wording_for(self._key)
+        for line in dropped:
+            self._port.say(wording.message_dropped(line))
+        answer = await self._engine.cancel(self._key, TERMINAL_USER)
+        if dropped:
+            counted = wording.cancel_dropped(len(dropped))
+            answer = counted if answer == wording.cancel_nothing() else f"{answer} {counted}"
+        self._port.say(answer)
+
+    async def tell_waiting(self) -> None:
+        """A line typed while another is carried out: it is next."""
+        self._port.say((await self._engine.wording_for(self._key)).wait_your_turn())
 
     async def _status(self) -> None:
         """The timeline in words, and its picture saved beside the exports."""
@@ -116,7 +149,7 @@ class TerminalSession:
             self._port.say(self._words.no_such_file(missing))
             return
         attachments = await asyncio.to_thread(lambda: [file_attachment(p) for p in paths])
-        await self._engine.handle(IncomingMessage(self._key, 0, "", attachments))
+        await self._engine.handle(IncomingMessage(self._key, TERMINAL_USER, "", attachments))
 
 
 def file_attachment(path: Path) -> Attachment:

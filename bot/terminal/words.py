@@ -45,6 +45,8 @@ class TerminalWords(Words):
             "• /upload PATH [PATH…]: add images, clips or music from this computer (quote a "
             "path with spaces: /upload \"my clip.mp4\").\n"
             "• /export (or say export): render a 1080p MP4 and save it into DOWNLOAD_DIR.\n"
+            "• /cancel (or say cancel): stop the reply or the render in progress; lines typed "
+            "meanwhile are dropped.\n"
             "• /status (or say status): show the timeline.\n"
             "• /versions: list the videos exported here; /versions N saves version N again "
             "(no new render).\n"

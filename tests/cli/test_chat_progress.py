@@ -1,4 +1,9 @@
-"""`nemobot chat` shows a render's progress: plain lines in a pipe, one redrawn line on a TTY."""
+"""`nemobot chat` shows a render's progress: plain lines in a pipe, one redrawn line on a TTY.
+
+On a TTY with piped input, the line is drawn below what is printed (here); under the line
+editor it is the line above the prompt (tests/cli/test_terminal_keys.py drives that in tmux).
+Either way the status's last word ("🎞️ Render finished.") is not printed after the video.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ def test_a_piped_chat_prints_each_progress_change_on_its_own_line(tmp_path: Path
     assert "\r" not in out
     ready = out.index(EN.render_done_file(None))
     assert all(out.index(line) < ready for line in lines)
+    assert "Render finished" not in out, "no trailing noise after the saved video"
 
 
 @pytest.mark.slow
@@ -64,13 +70,15 @@ def test_a_chat_on_a_terminal_redraws_the_progress_on_one_line(tmp_path: Path) -
     assert process.wait(timeout=60) == 0
     out = screen.decode()
 
-    redraw = "\r\x1b[Knemo> "
-    drawn = re.findall(r"(\r\x1b\[K|\r\n)nemo> ([^\r]*[▰▱]{10} \d+%)", out)
-    stages = [line for _, line in drawn]
+    erase = "\r\x1b[K"
+    drawn = re.findall(r"(nemo> [^\r\n]*[▰▱]{10} \d+%)", out)
+    stages = [line.removeprefix("nemo> ") for line in drawn]
     assert f"{EN.render_stage(Stage.UPLOADING)} ▰▰▰▰▰▰▰▰▰▰ 100%" in stages, repr(out)
     assert f"{EN.render_stage(Stage.DOWNLOADING)} ▰▰▰▰▰▰▰▰▰▰ 100%" in stages, repr(out)
-    # After the first, each progress line redraws the one before instead of adding a line.
-    assert [how for how, _ in drawn][-1] == "\r\x1b[K", repr(out)
-    assert f"{redraw}{EN.render_stage(Stage.UPLOADING)}" in out
-    # The redrawn line is ended before the next message starts on its own line.
-    assert "100%\r\nnemo> 🎬 " in out, repr(out)  # the delivered video's card
+    assert any(line.startswith(EN.render_stage(Stage.RENDERING)) for line in stages), repr(out)
+    # No progress line ever ends with a newline: each is erased and drawn again in place,
+    # and erased for good before the video is announced (what the screen keeps).
+    assert not re.search(r"[▰▱]{10} \d+%[^\r]*\r?\n", out), repr(out)
+    assert f"100%{erase}nemo> 🎬 " in out, repr(out)  # the delivered video's card
+    assert out.endswith(erase), "and once the video is saved, the line is gone"
+    assert "Render finished" not in out

@@ -76,6 +76,9 @@ def _sentences(wording: Wording) -> dict[str, str]:
         "version_posted": ("<t:1764756000:R>",),
         "version_expired": (2,),
         "timeline_total": ("0:15",),
+        "cancel_dropped": (2,),
+        "message_dropped": ("make the music calmer",),
+        "turn_cancelled_changed": ("Timeline (1 track): 1. Video: lake (0-15s)",),
     }
     result = {}
     for name, method in inspect.getmembers(wording, inspect.ismethod):

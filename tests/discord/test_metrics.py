@@ -5,6 +5,7 @@ database are fine."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from pathlib import Path
 
@@ -73,7 +74,12 @@ async def test_a_scrape_after_a_turn_and_an_export_counts_them(
         )
 
         health = await http.get("/healthz")
-        scrape = await http.get("/metrics")
+        # The delivery is recorded once the video is posted and its status card removed.
+        for _ in range(100):
+            scrape = await http.get("/metrics")
+            if value(samples(scrape.text), "nemobot_renders", state="delivered") == 1:
+                break
+            await asyncio.sleep(0.1)
         missing = await http.get("/nothing-here")
 
     assert health.status_code == 200, health.text

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from bot.core.timings import Timings
 from bot.emulator.server import RunningEmulator
 from bot.settings import Settings
 from cogs.run_bot import run_bot
@@ -59,12 +60,18 @@ def connected(fake: FakeDiscord) -> bool:
 
 @contextlib.asynccontextmanager
 async def nemobot_running(
-    fake: FakeDiscord, emulator: RunningEmulator, tmp_path: Path, **overrides: Any
+    fake: FakeDiscord,
+    emulator: RunningEmulator,
+    tmp_path: Path,
+    *,
+    timings: Timings | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[asyncio.Task[int]]:
-    """`run_bot` in the background until the block ends; it must then exit with 0."""
+    """`run_bot` in the background until the block ends; it must then exit with 0.
+    `timings` shrinks the engine's waits (default: the brief's)."""
     stop = asyncio.Event()
     settings = settings_for(fake, emulator, tmp_path, **overrides)
-    task = asyncio.create_task(run_bot(settings, stop=stop))
+    task = asyncio.create_task(run_bot(settings, stop=stop, timings=timings))
     try:
         await fake.wait_for(lambda: connected(fake) or task.done(), READY_SECONDS)
         if task.done():

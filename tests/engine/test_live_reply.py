@@ -205,3 +205,21 @@ async def test_a_first_message_held_back_by_the_budget_shows_the_text_that_came_
     assert message.versions == ["The sunset clip now fades in."]  # never "Thinking", no edit
     await reply.finish("The sunset clip now fades in. Done.")
     assert shown(port) == "The sunset clip now fades in. Done."
+
+
+async def test_live_actions_stay_under_the_last_page_until_finish_replaces_them() -> None:
+    port = MemoryPort(max_message_chars=PAGE)
+    reply = LiveReply(port, "c", interval_seconds=0.0, live_actions=(Action.CANCEL,))
+    await reply.start("Thinking…")
+    assert port.messages[0].actions == (Action.CANCEL,), "a Cancel from the first moment"
+
+    await reply.show_now(SENTENCE * 6)  # onto more pages: the button moves with the last
+    *earlier, last = port.messages
+    assert earlier and all(m.actions == () for m in earlier)
+    assert last.actions == (Action.CANCEL,)
+
+    await reply.finish(SENTENCE * 6, (Action.EXPORT,))
+    assert [m.actions for m in port.messages] == [*(() for _ in earlier), (Action.EXPORT,)]
+    edits = port.edits
+    await reply.finish(SENTENCE * 6, (Action.EXPORT,))
+    assert port.edits == edits, "what is shown already is not edited again"
