@@ -142,7 +142,7 @@ async def test_the_versions_button_lists_them_privately(studio: WorldFactory) ->
 
 FOLLOWUP = "/webhooks/{webhook_id}/{token}"
 MESSAGE = "/channels/{channel_id}/messages/{message_id}"
-FLOW_SECONDS = 20.0
+FLOW_SECONDS = 45.0  # three renders, each with a poster frame, on a busy machine
 
 
 def _videos(fake: FakeDiscord, thread_id: int) -> list[dict[str, Any]]:
