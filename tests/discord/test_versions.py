@@ -167,6 +167,10 @@ async def test_on_the_wire_three_exports_are_three_versions_and_post_again_rende
         for count in (1, 2, 3):
             await fake.invoke_slash("export", channel_id=thread_id)
             await fake.wait_for(lambda n=count: len(_videos(fake, thread_id)) == n, FLOW_SECONDS)
+            # Its status card removed, the render is over: the next /export may start one.
+            await fake.wait_for(
+                lambda n=count: len(fake.find_requests("DELETE", MESSAGE)) == n, FLOW_SECONDS
+            )
         seen = len(fake.find_requests("POST", FOLLOWUP))
         await fake.invoke_slash("versions", channel_id=thread_id)
         [listing] = await fake.wait_for(lambda: _followups(fake, seen), READY_SECONDS)
