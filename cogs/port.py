@@ -70,6 +70,13 @@ ARCHIVED_THREAD = 50083
 REQUEST_TOO_LARGE = 40005
 
 
+def _pinging(text: str, ping_user: int | None) -> str:
+    """`text` that mentions `ping_user` (the one person a message may ping), if any."""
+    if ping_user is not None and f"<@{ping_user}>" not in text:
+        return f"<@{ping_user}> {text}"
+    return text
+
+
 def _nonce(nonce: str | None) -> str | int:
     """The nonce for `Messageable.send`: ours, or a random one as discord.py would pick."""
     return secrets.randbits(64) if nonce is None else nonce
@@ -180,18 +187,12 @@ class DiscordPort:
     ) -> str:
         channel_id = channel_id_of(conversation)
         channel = await self._channel(channel_id)
-
-        def pinging(shown: str) -> str:
-            if ping_user is not None and f"<@{ping_user}>" not in shown:
-                return f"<@{ping_user}> {shown}"
-            return shown
-
         pages: list[Text]
         if callable(text):  # one page, read when it leaves
             source = text
-            pages = [lambda: clip(pinging(source()) or "…", self.max_message_chars)]
+            pages = [lambda: clip(_pinging(source(), ping_user) or "…", self.max_message_chars)]
         else:
-            pages = [*split_message(pinging(text), self.max_message_chars)] or ["…"]
+            pages = [*split_message(_pinging(text, ping_user), self.max_message_chars)] or ["…"]
         view = action_view(actions, channel_id, language)
         message_id = ""
         for index, page in enumerate(pages):
@@ -241,9 +242,7 @@ class DiscordPort:
         nonce: str | None = None,
     ) -> str:
         channel = await self._channel(channel_id_of(conversation))
-        if ping_user is not None and f"<@{ping_user}>" not in text:
-            text = f"<@{ping_user}> {text}"
-        content = clip(text, self.max_message_chars)
+        content = clip(_pinging(text, ping_user), self.max_message_chars)
         mentions = only_user(ping_user) if ping_user is not None else NO_MENTIONS
         try:
             message = await self._write(
@@ -276,10 +275,7 @@ class DiscordPort:
     ) -> str:
         channel_id = channel_id_of(conversation)
         channel = await self._channel(channel_id)
-        text = card.text
-        if ping_user is not None and f"<@{ping_user}>" not in text:
-            text = f"<@{ping_user}> {text}".rstrip()
-        content = clip(text, self.max_message_chars) or None
+        content = clip(_pinging(card.text, ping_user).rstrip(), self.max_message_chars) or None
         mentions = only_user(ping_user) if ping_user is not None else NO_MENTIONS
         view = card_view(card, channel_id, language)
 
