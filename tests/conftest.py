@@ -57,11 +57,9 @@ async def _admin(url: str, *statements: str) -> None:
         await connection.close()
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A fresh database for this test run (`nemobot_test_<random>`), dropped at the end;
-    skips (once, with the reason) when no PostgreSQL answers."""
-    name = f"nemobot_test_{secrets.token_hex(4)}"
+def _new_postgres_database(name: str) -> Iterator[str]:
+    """The `DATABASE_URL` of a new database `name`, dropped when the generator ends; skips
+    the test (with the reason) when no PostgreSQL answers."""
     try:
         _in_own_loop(lambda: _admin(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
@@ -73,6 +71,13 @@ def postgres_database() -> Iterator[str]:
         _in_own_loop(
             lambda: _admin(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         )
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh database for this test run (`nemobot_test_<random>`), dropped at the end;
+    skips (once, with the reason) when no PostgreSQL answers."""
+    yield from _new_postgres_database(f"nemobot_test_{secrets.token_hex(4)}")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -129,15 +134,4 @@ def redis_prefix() -> Iterator[str]:
 def own_postgres_database() -> Iterator[str]:
     """`DATABASE_URL` of a PostgreSQL database of this test's own (for tests whose
     processes share it), dropped afterwards; skips when no PostgreSQL answers."""
-    name = f"nemobot_own_{secrets.token_hex(4)}"
-    try:
-        _in_own_loop(lambda: _admin(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc}")
-    base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        _in_own_loop(
-            lambda: _admin(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
+    yield from _new_postgres_database(f"nemobot_own_{secrets.token_hex(4)}")
