@@ -12,9 +12,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.core.card import Card
 from bot.core.delivery import VideoPoster
@@ -586,11 +586,13 @@ class Engine:
                 continue
             self._hold_turn(turn.id, turn.hold, granted)
             self._live_turns.add(turn.id)
-            task = asyncio.create_task(
-                self._resume_turn(turn, turn.hold), name=f"resume-turn-{turn.id}"
-            )
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._track(self._resume_turn(turn, turn.hold), f"resume-turn-{turn.id}")
+
+    def _track(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run `work` in the background: `drain` waits for it, `close` cancels it."""
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def drain(self) -> None:
         """Wait for everything in flight: turns, resumed turns, renders."""
@@ -715,7 +717,9 @@ class Engine:
         reply: LiveReply,
         stop: TurnStop,
     ) -> None:
-        status_id = await reply.start(live_status(self._port, wording.thinking(), time.time()))
+        # The placeholder waits for its turn in the platform's budget while the turn gets
+        # going: under load the first message then shows the first streamed text.
+        reply.begin(live_status(self._port, wording.thinking(), time.time()))
 
         async def session_lost() -> str:
             return await self._replace_session(conversation, record.language)
@@ -737,13 +741,15 @@ class Engine:
         turn = await self._store.start_turn(
             conversation,
             author_id=author_id,
-            status_message_id=status_id,
+            status_message_id=reply.first_message_id,
             state_fingerprint=fingerprint_state(before) if before else None,
             lease=self._lease,
         )
         hold = turn.hold
         assert hold is not None
         self._hold_turn(turn.id, hold, granted)
+        if turn.status_message_id is None:
+            self._track(self._note_status_message(turn.id, hold, reply), f"turn-{turn.id}-message")
         self._live_turns.add(turn.id)
         await self._store.record_turn_usage(author_id)
         started = time.monotonic()
@@ -794,6 +800,16 @@ class Engine:
             len(outcome.tools),
             seconds,
         )
+
+    async def _note_status_message(self, turn_id: int, hold: Hold, reply: LiveReply) -> None:
+        """Record the turn's first message once it is posted: a restart resumes the turn in
+        it instead of posting another."""
+        try:
+            message_id = await reply.first_message()
+        except Exception:  # the post failed: the turn's later writes tell, or the log does
+            log.warning("turn %s: its first message was not posted", turn_id)
+            return
+        await self._store.note_turn_status_message(turn_id, message_id, hold)
 
     async def _resume_turn(self, turn: Turn, hold: Hold) -> None:
         """A turn the last run did not finish: never re-send it, read the state instead.

@@ -78,16 +78,38 @@ class LiveReply:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._flusher: asyncio.Task[None] | None = None
+        self._first: asyncio.Task[None] | None = None  # the first message's post
         self._pushes: set[asyncio.Task[None]] = set()  # kept alive until they end
         self._edit_failed = False
 
-    async def start(self, text: str) -> str:
-        """Post the first message at once (the user sees a reply immediately)."""
+    def begin(self, text: str) -> None:
+        """Post the first message in the background and return at once: a turn need not
+        wait for the platform's budget before it starts streaming. When the post's turn
+        comes it shows the newest text, so under load the first message is the first
+        streamed text rather than `text` (a placeholder) followed by an edit."""
+        if self._first is not None:
+            raise RuntimeError("a live reply begins once")
         self._latest = text
-        await self._push_whole([text], self._live_actions)
         self._pacer.mark_pushed(text, paced=False)  # the first text need not wait
+        self._first = self._begin_push([text], self._live_actions)
         self._flusher = asyncio.create_task(self._flush_loop(), name="live-reply-flusher")
+
+    async def start(self, text: str) -> str:
+        """`begin`, then wait until the first message is posted; its id."""
+        self.begin(text)
+        return await self.first_message()
+
+    async def first_message(self) -> str:
+        """The id of the first message, once it is posted (raises if the post failed)."""
+        if self._first is None:
+            raise RuntimeError("the live reply has not begun")
+        await asyncio.shield(self._first)
         return self._ids[0]
+
+    @property
+    def first_message_id(self) -> str | None:
+        """The first message's id if it is posted already, else None."""
+        return self._ids[0] if self._ids else None
 
     def show(self, text: str) -> None:
         """Record the newest full text; it reaches the platform when an edit is due."""
@@ -146,6 +168,10 @@ class LiveReply:
 
     async def _push_whole(self, pages: Sequence[str], actions: Sequence[Action]) -> None:
         """Push `pages` in a task that is not cancelled with the caller (see the module)."""
+        await asyncio.shield(self._begin_push(pages, actions))
+
+    def _begin_push(self, pages: Sequence[str], actions: Sequence[Action]) -> asyncio.Task[None]:
+        """The task pushing `pages`, after every push begun before it."""
 
         async def locked() -> None:
             async with self._lock:
@@ -154,7 +180,7 @@ class LiveReply:
         push = asyncio.create_task(locked(), name="live-reply-push")
         self._pushes.add(push)
         push.add_done_callback(self._push_ended)
-        await asyncio.shield(push)
+        return push
 
     def _push_ended(self, push: asyncio.Task[None]) -> None:
         self._pushes.discard(push)

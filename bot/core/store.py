@@ -223,6 +223,20 @@ class Store(CredentialTable, RenderTable, UsageTable, CountTable, VersionTable):
         row = await self._one("SELECT * FROM turns WHERE id = ?", (turn_id,))
         return None if row is None else turn_from_row(row)
 
+    async def note_turn_status_message(
+        self, turn_id: int, message_id: str, hold: Hold | None = None
+    ) -> bool:
+        """Record the message showing a turn that was started before it was posted (the
+        post waits its turn in the platform's budget, the stream does not). Only the first
+        id counts, and (with `hold`) only while this process holds the turn."""
+        condition, held = fenced(hold)
+        changed = await self._write(
+            "UPDATE turns SET status_message_id = ? "
+            f"WHERE id = ? AND status_message_id IS NULL{condition}",
+            (message_id, turn_id, *held),
+        )
+        return changed > 0
+
     async def finish_turn(
         self, turn_id: int, status: TurnStatus | str, hold: Hold | None = None
     ) -> bool:

@@ -308,6 +308,18 @@ async def test_a_turn_finishes_once(store: Store) -> None:
     assert again is not None and again.status is TurnStatus.INTERRUPTED
 
 
+async def test_a_turn_started_before_its_message_was_posted_records_the_first_one(
+    store: Store,
+) -> None:
+    await _conversation(store)
+    turn = await store.start_turn(KEY, author_id=1)
+    assert turn.status_message_id is None
+    assert await store.note_turn_status_message(turn.id, "m-1") is True
+    assert await store.note_turn_status_message(turn.id, "m-2") is False, "the first counts"
+    again = await store.get_turn(turn.id)
+    assert again is not None and again.status_message_id == "m-1"
+
+
 @pytest.mark.parametrize("status", [TurnStatus.RUNNING, "running", "finished"])
 async def test_finish_turn_refuses_a_status_that_is_not_an_end(
     store: Store, status: str

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.core.port import Action, Attachment, IncomingMessage
+from bot.core.port import Action, Attachment, IncomingMessage, Text
 from bot.core.wording import Doing, Wording
+from bot.emulator import RunningEmulator
 from bot.nemo.errors import ExportBlocked, FileTooLarge, SessionNotFound, UnsupportedFile
 from tests.engine.conftest import KEY, Rig, fast_config, registered_token
+from tests.engine.memport import MemoryPort
 
 EN = Wording("en")
 GENERATE = "generate a 10-second sunset timelapse over a mountain lake with background music"
@@ -465,3 +468,46 @@ async def test_reset_during_a_turn_is_refused_and_the_turn_never_lands_in_a_fres
     assert old and now and now.session_id == old.session_id
     assert EN.session_reset() not in rig.port.texts()
     assert await rig.engine.reset(KEY, owner_id=1) is None, "once the turn is done, it resets"
+
+
+
+class QueuedFirstPost(MemoryPort):
+    """Keeps the first post waiting, as a busy bot's shared Discord budget does, until
+    NemoVideo has streamed the whole reply (the turn's credits are settled)."""
+
+    def __init__(self, emulator: RunningEmulator) -> None:
+        super().__init__()
+        self.emulator = emulator
+        self.held = True
+
+    async def send(self, conversation: str, text: Text, **options: Any) -> str:
+        if self.held:
+            self.held = False
+            await asyncio.wait_for(self._stream_over(), 10)
+        return await super().send(conversation, text, **options)
+
+    async def _stream_over(self) -> None:
+        state = self.emulator.state
+        while True:  # the emulator has no event for a settled turn: look every 10 ms
+            if state.counters.turns and not any(u.frozen for u in state.users.values()):
+                return
+            await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize("emulator_config", [fast_config(turn_scale=0.004)])
+async def test_a_turn_streams_while_its_first_message_waits_for_the_platform(
+    make_rig: Callable[..., Any], emulator: RunningEmulator
+) -> None:
+    port = QueuedFirstPost(emulator)
+    async with make_rig(port=port, nemo_token=registered_token()) as rig:
+        await say(rig, GENERATE)  # under the old order the post waited for nothing: a timeout
+        turn = await rig.store.get_turn(1)
+
+    (reply,) = port.messages
+    assert not reply.versions[0].startswith(EN.thinking()), (
+        "the post, once its turn came, showed the streamed reply, not the placeholder"
+    )
+    assert reply.actions == (Action.EXPORT, Action.TIMELINE)
+    assert turn is not None and turn.status_message_id == reply.id, (
+        "the turn records its message once posted: a restart resumes the turn in it"
+    )
