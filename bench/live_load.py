@@ -184,6 +184,8 @@ class Result:
     cpu_seconds: float = 0.0
     chunks: int = 0
     peak_rss_mb: float = 0.0
+    requests_per_s: float = 0.0  # all API requests during the replies, on average
+    requests_by_route: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -299,6 +301,11 @@ async def run_one(strategy: str, count: int, reply_chars: int, seconds: float) -
             result.rate_limited = fake.rate_limited_count - limited_before
             api = [r for r in measured if r.route is not None]
             result.peak_requests_1s = most_in_window((r.time for r in api), 1.0)
+            if len(api) > 1:
+                result.requests_per_s = round(len(api) / (api[-1].time - api[0].time), 1)
+            for request in api:
+                route = f"{request.method} {request.route}"
+                result.requests_by_route[route] = result.requests_by_route.get(route, 0) + 1
             per_channel: dict[str, list[float]] = {}
             for request in api:
                 match = MESSAGE_WRITE.search(request.path)
@@ -308,6 +315,7 @@ async def run_one(strategy: str, count: int, reply_chars: int, seconds: float) -
                 (most_in_window(times, 5.0) for times in per_channel.values()), default=0)
             shown = shown_words(fake, measured, tags)
             lags, firsts = [], []
+            study: list[tuple[int, float, float]] = []  # (thread, since asked, lag) per chunk
             for thread, tag in tags.items():
                 writes = shown[thread]
                 first = next((at for at, word in writes if word >= 1), None)
@@ -317,12 +325,15 @@ async def run_one(strategy: str, count: int, reply_chars: int, seconds: float) -
                     seen = next((at for at, w in writes if w >= word and at >= sent_at), None)
                     if seen is not None:
                         lags.append(seen - sent_at)
+                        study.append((thread, sent_at - asked[thread], seen - sent_at))
                 bot_text = " ".join(m.get("content") or "" for m in fake.messages_in(thread)
                                     if from_bot(m))
                 numbers = [int(n) for t, n in TAG.findall(bot_text) if t == tag]
                 if numbers == list(range(1, words + 1)):
                     result.exactly_once += 1
             result.chunks = len(lags)
+            if os.environ.get("B1_LAGS"):  # a path: every chunk's lag, to study where it grows
+                await asyncio.to_thread(Path(os.environ["B1_LAGS"]).write_text, json.dumps(study))
             result.lag_p50 = round(percentile(lags, 0.5), 2)
             result.lag_p99 = round(percentile(lags, 0.99), 2)
             result.first_text_p50 = round(percentile(firsts, 0.5), 2)
