@@ -124,6 +124,7 @@ class DiscordPort:
             self.limits.requests_per_second, 1.0, clock=clock, sleep=sleep
         )
         self._last_write: dict[int, float] = {}  # when a channel's shown text last changed
+        self._last_place: dict[int, float] = {}  # the queue place its last write had
         self._fetched: dict[int, discord.abc.Messageable] = {}
         self._warned: set[tuple[int, str]] = set()
         self._http_counts = False  # True once discord.py's HTTP session is traced
@@ -184,6 +185,7 @@ class DiscordPort:
         language: Language = "en",
         ping_user: int | None = None,
         nonce: str | None = None,
+        continued: bool = False,
     ) -> str:
         channel_id = channel_id_of(conversation)
         channel = await self._channel(channel_id)
@@ -201,7 +203,9 @@ class DiscordPort:
             # discord.py sends `enforce_nonce` with every nonce: a repeat returns the first.
             page_nonce = nonce if nonce is None or index == 0 else f"{nonce[:21]}-{index}"
             post = self._poster(channel, page, view if last else None, mentions, page_nonce)
-            message = await self._write(channel, "send messages", post)
+            message = await self._write(
+                channel, "send messages", post, continued=continued or index > 0
+            )
             message_id = str(message.id)
         return message_id
 
@@ -213,6 +217,7 @@ class DiscordPort:
         *,
         actions: Sequence[Action] = (),
         language: Language = "en",
+        continued: bool = False,
     ) -> None:
         channel_id = channel_id_of(conversation)
         channel = await self._channel(channel_id)
@@ -224,7 +229,7 @@ class DiscordPort:
             return target.edit(content=content, view=view, allowed_mentions=NO_MENTIONS)
 
         try:
-            await self._write(channel, "edit messages", newest_edit)
+            await self._write(channel, "edit messages", newest_edit, continued=continued)
         except discord.NotFound as exc:
             raise MessageGone(message_id) from exc
         except discord.HTTPException as exc:
@@ -298,7 +303,7 @@ class DiscordPort:
                 raise
             # Larger than Discord says the channel takes: the card carries the link.
             log.warning("upload refused as too large in %s; posting the card alone", conversation)
-            message = await self._write(channel, "send messages", poster(False))
+            message = await self._write(channel, "send messages", poster(False), continued=True)
         return str(message.id)
 
     async def edit_card(
@@ -424,7 +429,9 @@ class DiscordPort:
 
         return post
 
-    async def _within_budget(self, channel_id: int, operation: Callable[[], Awaitable[T]]) -> T:
+    async def _within_budget(
+        self, channel_id: int, operation: Callable[[], Awaitable[T]], *, continued: bool = False
+    ) -> T:
         """Run one write when the channel's budget, then the global one, allow it.
 
         A channel's writes go one at a time. Both budgets hold the write's slot until its
@@ -433,7 +440,9 @@ class DiscordPort:
         budget. The write's text is read once it has both slots (the newest text of a
         growing reply goes out, not the text it was queued with). The global budget serves
         the channel whose shown text is oldest first: every busy channel gets its turn,
-        none waits for all the others twice.
+        none waits for all the others twice. A `continued` write (the next page of one
+        update) keeps the place of the write before it: a reply spilling onto a new page
+        posts it straight after the page before, not after every other channel's turn.
         """
         budget = self._channel_budgets.get(channel_id)
         if budget is None:
@@ -443,9 +452,12 @@ class DiscordPort:
             )
         lock = self._channel_locks.setdefault(channel_id, asyncio.Lock())
         async with lock, budget.slot():
-            shown_at = self._last_write.get(channel_id, self._clock())
+            place = self._last_place.get(channel_id) if continued else None
+            if place is None:
+                place = self._last_write.get(channel_id, self._clock())
+            self._last_place[channel_id] = place
             try:
-                async with self._global_budget.slot(priority=shown_at):
+                async with self._global_budget.slot(priority=place):
                     writing = _WRITING.set(True)
                     try:
                         return await operation()
@@ -459,13 +471,15 @@ class DiscordPort:
         channel: discord.abc.Messageable,
         what: str,
         operation: Callable[[], Awaitable[T]],
+        *,
+        continued: bool = False,
     ) -> T:
         """One message write within the budgets; an archived thread is reopened first."""
         channel_id = getattr(channel, "id", 0)
         if isinstance(channel, discord.Thread) and channel.archived:
             await self._unarchive(channel)
         try:
-            return await self._within_budget(channel_id, operation)
+            return await self._within_budget(channel_id, operation, continued=continued)
         except discord.Forbidden as exc:
             self.note_forbidden(what, exc, channel_id)
             raise
@@ -475,7 +489,7 @@ class DiscordPort:
         # The thread was archived after we last looked: reopen it and try once more.
         await self._unarchive(channel)
         try:
-            return await self._within_budget(channel_id, operation)
+            return await self._within_budget(channel_id, operation, continued=True)
         except discord.Forbidden as exc:
             self.note_forbidden(what, exc, channel_id)
             raise

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+from bot.core.live_pages import LivePages
 from bot.core.message_split import MIN_PAGE_CHARS, split_message
 from bot.core.port import Action, ChatPort, MessageGone
 from bot.core.records import Language
@@ -70,6 +71,7 @@ class LiveReply:
         self._language = language
         self._clock = clock
         self._pacer = ReplyPacer(interval_seconds, port.max_message_chars, clock)
+        self._pages = LivePages(port.max_message_chars)
         self._ids: list[str] = [message_id] if message_id else []
         self._shown: list[str] = []
         self._shown_actions: list[tuple[Action, ...]] = []
@@ -122,15 +124,14 @@ class LiveReply:
         """Show `text` at once, outside the pacing (a notice before a long wait)."""
         self._latest = text
         self._pacer.update(text)
-        pages = split_message(text, self._port.max_message_chars)
-        await self._push_whole(pages, self._live_actions)
+        await self._push_whole(self._pages.for_push(text, self._shown), self._live_actions)
         self._pacer.mark_pushed(text)
 
     async def finish(self, text: str, actions: Sequence[Action] = ()) -> None:
         """Stop streaming and show `text` for good, with buttons under the last page."""
         await self._stop_flusher()
         self._latest = text
-        await self._push_whole(split_message(text, self._port.max_message_chars), actions)
+        await self._push_whole(self._pages.for_push(text, self._shown), actions)
 
     async def close(self) -> None:
         """Stop pushing edits (idempotent); what is shown stays as it is."""
@@ -152,7 +153,8 @@ class LiveReply:
             if not self._pacer.due():
                 self._wake.clear()
                 continue
-            pages = self._pacer.take()
+            self._pacer.mark_pushed()
+            pages = self._pages.for_push(self._latest, self._shown)
             self._wake.clear()
             try:
                 await self._push_whole(pages, self._live_actions)
@@ -206,38 +208,72 @@ class LiveReply:
     def _newest(self, index: int, count: int, sent: _Sent) -> str:
         """Page `index` of the newest text, when the write leaves (a busy platform may have
         kept it waiting while the reply grew: the first message then shows the first text,
-        not "💭 Thinking…"); the page it was asked with if the newest text has another
-        number of pages (a cut moved: the next push sorts that out)."""
-        pages = self._fill(split_message(self._latest, self._port.max_message_chars))
-        if len(pages) == count:
+        not "💭 Thinking…"). When the newest text has spilled onto more pages, the last
+        page of the push shows its part of it (the push then goes on with the pages
+        after); when it has another number of pages otherwise, the page it was asked
+        with (a cut moved: the next push sorts that out)."""
+        pages = self._fill(self._pages.cut(self._latest))
+        if len(pages) == count or (len(pages) > count and index == count - 1):
             sent.page = pages[index]
         return sent.page
+
+    def _write_order(self, pages: Sequence[str]) -> list[int]:
+        """The pages to write, those with new text first (a page that only changes its
+        buttons waits for them); new messages in their order, after the ones before."""
+        return sorted(
+            range(len(pages)),
+            key=lambda index: (
+                index < len(self._ids) and index < len(self._shown)
+                and self._shown[index] == pages[index],
+                index,
+            ),
+        )
 
     async def _push(self, pages: Sequence[str], actions: Sequence[Action]) -> None:
         if self._ids and self._clock() - self._created_at > MAX_EDIT_AGE_SECONDS:
             self._ids, self._shown, self._shown_actions = [], [], []
             self._created_at = self._clock()
+        await self._write_pages(pages, actions, continued=False)
+        if tuple(actions) != self._live_actions:
+            return
+        newer = self._pages.for_push(self._latest, self._shown)
+        if len(newer) > len(self._shown):
+            # The reply spilled onto a new page while this push waited for the platform:
+            # the new page follows at once rather than a whole round of other channels on.
+            self._pacer.mark_pushed(self._latest)
+            await self._write_pages(newer, actions, continued=True)
+
+    async def _write_pages(
+        self, pages: Sequence[str], actions: Sequence[Action], *, continued: bool
+    ) -> None:
+        """Write what differs between `pages` and what is shown. `continued`: the first
+        write keeps the place of the one before it (every later write does)."""
         pages = self._fill(pages)
         conversation, language = self._conversation, self._language
-        for index, page in enumerate(pages):
+        streaming = tuple(actions) == self._live_actions
+        for index in self._write_order(pages):
+            page = pages[index]
             page_actions = tuple(actions) if index == len(pages) - 1 else ()
             if index < len(self._ids):
                 shown = index < len(self._shown)
-                if shown and (self._shown[index], self._shown_actions[index]) == (
-                    page, page_actions
+                if shown and self._shown[index] == page and (
+                    self._shown_actions[index] == page_actions
+                    or (streaming and index < len(pages) - 1)  # its Cancel can wait
                 ):
                     continue
                 sent = _Sent(page)
                 newest = partial(self._newest, index, len(pages), sent)
+                buttons_only = shown and self._shown[index] == page  # not urgent: no new text
                 try:
                     await self._port.edit(
-                        conversation, self._ids[index], newest,
-                        actions=page_actions, language=language,
+                        conversation, self._ids[index], newest, actions=page_actions,
+                        language=language, continued=continued and not buttons_only,
                     )
                 except MessageGone:
                     sent.page = page
                     self._ids[index] = await self._port.send(
-                        conversation, page, actions=page_actions, language=language
+                        conversation, page, actions=page_actions, language=language,
+                        continued=True,
                     )
                 page = sent.page
             else:
@@ -245,10 +281,12 @@ class LiveReply:
                 newest = partial(self._newest, index, len(pages), sent)
                 self._ids.append(
                     await self._port.send(
-                        conversation, newest, actions=page_actions, language=language
+                        conversation, newest, actions=page_actions, language=language,
+                        continued=continued,
                     )
                 )
                 page = sent.page
+            continued = True
             if index < len(self._shown):
                 self._shown[index] = page
                 self._shown_actions[index] = page_actions

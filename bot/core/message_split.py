@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["MAX_MESSAGE_CHARS", "MIN_PAGE_CHARS", "split_message"]
+__all__ = ["MAX_MESSAGE_CHARS", "MIN_PAGE_CHARS", "ends_a_word", "split_message"]
 
 #: Discord's limit on a message's content.
 MAX_MESSAGE_CHARS = 2000
@@ -30,6 +30,17 @@ _GLUE = frozenset("\u200d\ufe0e\ufe0f")  # zero-width joiner, variation selector
 def _is_wide(char: str) -> bool:
     """CJK and other full-width characters, between which a line may break."""
     return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def ends_a_word(text: str, at: int) -> bool:
+    """True when a page may end at offset `at` of `text` without cutting a word in two:
+    next to a space, or beside a wide (Chinese, Japanese) character."""
+    before, after = text[at - 1 : at], text[at : at + 1]
+    if not before or not after:
+        return bool(before)
+    return (
+        before.isspace() or after.isspace() or _is_wide(before) or _is_wide(after)
+    ) and not _joined(text, at)
 
 
 def _fence_parts(line: str) -> tuple[str, str] | None:

@@ -115,9 +115,15 @@ class ChatPort(Protocol):
         language: Language = "en",
         ping_user: int | None = None,
         nonce: str | None = None,
+        continued: bool = False,
     ) -> str:
         """Post a message; returns its id. Only `ping_user` (if any) may be notified.
         `language` is the conversation's, for the labels of the `actions`' buttons.
+
+        `continued`: this write is the next part of one update already begun in the
+        conversation (the next page of a reply): a busy platform lets it keep that
+        update's place in the queue instead of waiting behind every other conversation
+        again (as for `edit`).
 
         With a `nonce`, posting the same nonce again (within a few minutes on Discord)
         does not post a second message: the first one's id is returned.
@@ -135,9 +141,10 @@ class ChatPort(Protocol):
         *,
         actions: Sequence[Action] = (),
         language: Language = "en",
+        continued: bool = False,
     ) -> None:
-        """Replace a message's text (`actions`, `language` as for `send`); raises
-        MessageGone when it cannot be edited.
+        """Replace a message's text (`actions`, `language`, `continued` as for `send`);
+        raises MessageGone when it cannot be edited.
 
         `text` may be a function: it is called when the write leaves, after any wait for
         the platform's budget, so a busy platform shows the newest text of a growing

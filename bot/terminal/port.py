@@ -74,6 +74,7 @@ class TerminalPort:
         language: Language = "en",
         ping_user: int | None = None,
         nonce: str | None = None,
+        continued: bool = False,
     ) -> str:
         message_id = str(next(self._ids))
         if not self._mine(conversation):
@@ -91,6 +92,7 @@ class TerminalPort:
         *,
         actions: Sequence[Action] = (),
         language: Language = "en",
+        continued: bool = False,
     ) -> None:
         if not self._mine(conversation):
             return

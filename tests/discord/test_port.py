@@ -102,6 +102,35 @@ async def test_the_channel_whose_shown_text_is_oldest_is_written_first(
     assert written == ["stale", "fresh"]
 
 
+async def test_the_next_page_of_an_update_keeps_its_place_in_the_global_queue(
+    studio: WorldFactory,
+) -> None:
+    world = await studio()
+    port, _ = port_on_fake_clock(world, DiscordLimits(requests_per_second=1))
+    rooms = [world.guild.create_text_channel(name) for name in ("spill", "other", "filler")]
+    await world.env.settle()
+    spill, other, filler = (conversation_key(room.id) for room in rooms)
+    spill_id = await port.send(spill, "page one, growing")  # t = 0
+    other_id = await port.send(other, "shown later")  # t = 1
+    await port.send(filler, "the budget is full now")  # t = 2
+    written: list[str] = []
+
+    async def spill_onto_a_new_page() -> None:
+        await port.edit(spill, spill_id, "page one, finished")
+        written.append("spill page 1")
+        await port.send(spill, "page two", continued=True)
+        written.append("spill page 2")
+
+    async def edit_other() -> None:
+        await port.edit(other, other_id, "newer text")
+        written.append("other")
+
+    # "other" has waited since t = 1; the spill's second page, part of an update queued
+    # at t = 0, goes before it rather than behind it.
+    await asyncio.gather(spill_onto_a_new_page(), edit_other())
+    assert written == ["spill page 1", "spill page 2", "other"]
+
+
 # ----- what a message looks like ------------------------------------------------------------
 
 

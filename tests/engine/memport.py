@@ -77,6 +77,7 @@ class MemoryPort:
         language: Language = "en",
         ping_user: int | None = None,
         nonce: str | None = None,
+        continued: bool = False,
     ) -> str:
         text = text_of(text)  # now: this port's writes leave at once
         assert len(text) <= self.max_message_chars, "message over the platform limit"
@@ -98,6 +99,7 @@ class MemoryPort:
         *,
         actions: Sequence[Action] = (),
         language: Language = "en",
+        continued: bool = False,
     ) -> None:
         text = text_of(text)  # now: this port's writes leave at once
         assert len(text) <= self.max_message_chars, "edit over the platform limit"

@@ -223,3 +223,119 @@ async def test_live_actions_stay_under_the_last_page_until_finish_replaces_them(
     edits = port.edits
     await reply.finish(SENTENCE * 6, (Action.EXPORT,))
     assert port.edits == edits, "what is shown already is not edited again"
+
+
+
+class RecordingPort(MemoryPort):
+    """Notes every write: what it was, to which message, whether it continues a push."""
+
+    def __init__(self) -> None:
+        super().__init__(max_message_chars=PAGE)
+        self.writes: list[tuple[str, str | None, bool]] = []
+
+    async def send(self, conversation: str, text: Any, **options: Any) -> str:
+        self.writes.append(("send", None, options.get("continued", False)))
+        return await super().send(conversation, text, **options)
+
+    async def edit(self, conversation: str, message_id: str, text: Any, **options: Any) -> None:
+        self.writes.append(("edit", message_id, options.get("continued", False)))
+        await super().edit(conversation, message_id, text, **options)
+
+
+async def test_a_spill_keeps_the_page_shown_and_only_posts_the_next() -> None:
+    port = RecordingPort()
+    reply = LiveReply(port, "c", interval_seconds=0.0, live_actions=(Action.CANCEL,))
+    await reply.start("Thinking…")
+    await reply.show_now(SENTENCE * 2)  # one page, ending between two words
+    (first,) = port.messages
+    port.writes.clear()
+
+    await reply.show_now(SENTENCE * 6)  # past the page: it stays as it is
+
+    assert first.versions[-1] == SENTENCE * 2
+    assert [kind for kind, _, _ in port.writes] == ["send"] * (len(port.messages) - 1)
+    assert [continued for _, _, continued in port.writes] == [False] + [True] * (
+        len(port.writes) - 1
+    ), "the new pages follow each other in the platform's queue"
+    assert shown(port) == SENTENCE * 6
+    assert all(len(m.text) <= PAGE for m in port.messages)
+
+    port.writes.clear()
+    await reply.finish(SENTENCE * 6 + "Done.", (Action.EXPORT,))
+    assert shown(port) == SENTENCE * 6 + "Done."
+    assert [m.actions for m in port.messages] == [()] * (len(port.messages) - 1) + [
+        (Action.EXPORT,)
+    ]
+    last_id = port.messages[-1].id
+    assert port.writes[0][:2] == ("edit", last_id), "the new text first, the buttons after"
+    assert all(not continued for _, message_id, continued in port.writes[1:]), (
+        "a change of buttons alone waits behind other conversations' text"
+    )
+
+
+async def test_a_page_that_ends_inside_a_word_is_cut_afresh_when_the_reply_spills() -> None:
+    port = RecordingPort()
+    reply = LiveReply(port, "c", interval_seconds=0.0)
+    await reply.start("Thinking…")
+    calmer = SENTENCE + "The music gets calmer and softer. " * 4
+    await reply.show_now(calmer[: len(SENTENCE) + 18])  # "… The music gets cal": mid-word
+    port.writes.clear()
+
+    await reply.show_now(calmer)
+
+    kinds = [kind for kind, _, _ in port.writes]
+    assert kinds[0] == "edit" and set(kinds[1:]) == {"send"}
+    assert [continued for _, _, continued in port.writes] == [False] + [True] * (len(kinds) - 1)
+    assert shown(port) == calmer
+    assert not any(m.text.endswith("cal") for m in port.messages)
+
+
+async def test_a_final_text_worded_otherwise_is_cut_afresh() -> None:
+    port = MemoryPort(max_message_chars=PAGE)
+    reply = LiveReply(port, "c", interval_seconds=0.0)
+    await reply.start("Thinking…")
+    await reply.show_now(SENTENCE * 2)
+    await reply.show_now(SENTENCE * 6)  # the first page is kept
+    final = "Your sunset clip is ready: it fades in over two seconds. " * 6
+
+    await reply.finish(final)
+
+    assert shown(port) == final
+    assert all(len(m.text) <= PAGE for m in port.messages)
+
+
+class BusyRecordingPort(RecordingPort):
+    """Holds the first edit before it leaves, as a busy platform's budget does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def edit(self, conversation: str, message_id: str, text: Any, **options: Any) -> None:
+        if not self.release.is_set():
+            self.waiting.set()
+            await self.release.wait()
+        await super().edit(conversation, message_id, text, **options)
+
+
+async def test_a_reply_that_spills_while_its_edit_waits_posts_the_new_page_right_after() -> None:
+    port = BusyRecordingPort()
+    reply = LiveReply(port, "c", interval_seconds=60.0)  # no second push of its own soon
+    await reply.start("Thinking…")
+    port.writes.clear()
+    reply.show(SENTENCE)
+    await port.waiting.wait()  # that edit waits for the budget …
+    reply.show(SENTENCE * 4)  # … while the reply grows past the page
+    port.release.set()
+    await settle()
+
+    assert shown(port) == SENTENCE * 4, "the newest text, on as many pages as it needs"
+    assert [kind for kind, _, _ in port.writes] == ["edit"] + ["send"] * (
+        len(port.messages) - 1
+    )
+    assert [continued for _, _, continued in port.writes][1:] == [True] * (
+        len(port.messages) - 1
+    ), "the new pages follow the edit at once, in its place in the platform's queue"
+    await reply.finish(SENTENCE * 4)
+    assert shown(port) == SENTENCE * 4
