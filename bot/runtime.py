@@ -31,6 +31,19 @@ log = logging.getLogger(__name__)
 
 #: Ordinary requests; the chat stream sets its own, much longer, read timeout.
 HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+#: Connections for NemoVideo's short calls, all kept open between calls; streamed
+#: replies, uploads and downloads have a pool of their own, NEMO_MAX_CONNECTIONS.
+CALL_CONNECTIONS = 32
+
+
+def nemo_http(url: str, limits: httpx.Limits) -> httpx.AsyncClient:
+    """A client for NemoVideo at `url` (see `NemoClient` on why there are two)."""
+    return httpx.AsyncClient(
+        base_url=url,
+        timeout=HTTP_TIMEOUT,
+        headers={"User-Agent": f"nemobot/{__version__}"},
+        limits=limits,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,19 +94,17 @@ async def open_services(
     telemetry = Telemetry()
     url = api_url or settings.nemo_api_url
     try:
-        async with httpx.AsyncClient(
-            base_url=url,
-            timeout=HTTP_TIMEOUT,
-            headers={"User-Agent": f"nemobot/{__version__}"},
-            limits=httpx.Limits(max_connections=settings.nemo_max_connections),
-        ) as http:
+        calls = httpx.Limits(max_connections=CALL_CONNECTIONS, max_keepalive_connections=None)
+        long_held = httpx.Limits(max_connections=settings.nemo_max_connections)
+        async with nemo_http(url, calls) as http, nemo_http(url, long_held) as transfers:
             tokens = TokenSource(static_token=settings.nemo_token, store=store, api_url=url)
             client = NemoClient(
                 http,
                 tokens,
                 attribution_from(settings),
-                downloads_for(http, settings),
+                downloads_for(transfers, settings),
                 on_error=telemetry.nemo_error,
+                transfers=transfers,
             )
             tokens.bind_fetcher(client.fetch_anonymous_token)
             engine = Engine(

@@ -55,9 +55,10 @@ class Settings(BaseSettings):
     nemo_skill_source: str = SKILL_SOURCE
     nemo_skill_version: str = __version__
     nemo_skill_platform: str = "unknown"
-    #: Every live turn holds one connection for as long as its reply streams (up to 15
-    #: minutes): the pool must be larger than the number of turns live at once, or the
-    #: turns past it wait for one to end before they even start.
+    #: Connections for streamed replies, uploads and downloads (short calls have a pool
+    #: of their own, `runtime.CALL_CONNECTIONS`). Every live turn holds one for as long
+    #: as its reply streams (up to 15 minutes): the pool must be larger than the number
+    #: of turns live at once, or the turns past it wait for one to end before they start.
     nemo_max_connections: int = Field(default=1000, ge=1)
 
     # Storage and output. DATABASE_URL (sqlite:///… or postgresql://…) wins over DATABASE_PATH.

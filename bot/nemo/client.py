@@ -115,6 +115,13 @@ class NemoClient:
     Renders are downloaded through `downloads` (by default: the URL policy for this API
     and the default byte cap and read timeout). `on_error` is told of every failure as it
     is raised (the metrics count them by type and code).
+
+    `transfers`, if given, is a second client to the same server for what holds a
+    connection for long: streamed replies and uploads (and, built by the caller, the
+    downloads). httpx's pool walks all of its connections on every request and response
+    (encode/httpcore#1035), so with hundreds of replies streaming at once the short calls
+    (a session's state after each turn) would cost the whole bot seconds of CPU in one
+    pool; in a small pool of their own they cost next to nothing.
     """
 
     def __init__(
@@ -125,13 +132,17 @@ class NemoClient:
         downloads: Downloader | None = None,
         *,
         on_error: Callable[[NemoError], None] | None = None,
+        transfers: httpx.AsyncClient | None = None,
     ) -> None:
-        if normalise_api_url(str(http.base_url)) != tokens.api_url:
-            raise ValueError(
-                f"tokens for {tokens.api_url} cannot be sent to {http.base_url}: a token only "
-                "works on the server that issued it"
-            )
+        transfers = transfers or http
+        for client in (http, transfers):
+            if normalise_api_url(str(client.base_url)) != tokens.api_url:
+                raise ValueError(
+                    f"tokens for {tokens.api_url} cannot be sent to {client.base_url}: a "
+                    "token only works on the server that issued it"
+                )
         self._http = http
+        self._transfers = transfers
         self._auth = TokenAuth(tokens)
         self._auth_no_replay = TokenAuth(tokens, replay=False)
         self._attribution = attribution
@@ -167,7 +178,8 @@ class NemoClient:
             if body.content_length is not None:
                 headers["Content-Length"] = str(body.content_length)
         try:
-            response = await self._http.request(
+            client = self._http if body is None else self._transfers
+            response = await client.request(
                 method,
                 url,
                 json=json_body,
@@ -227,7 +239,7 @@ class NemoClient:
         }
         try:
             async with aconnect_sse(
-                self._http,
+                self._transfers,
                 "POST",
                 "/run_sse",
                 json=payload,

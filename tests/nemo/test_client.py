@@ -951,3 +951,33 @@ async def test_silent_service_times_out() -> None:
         server.close()
         await server.wait_closed()
 
+
+
+async def test_short_calls_keep_their_own_connections_while_replies_stream(
+    tokens: TokenSource, attribution: Attribution, emulator: RunningEmulator
+) -> None:
+    """Streamed replies hold their connections; a session's state is read beside them,
+    from a small pool of its own, even when every streaming connection is taken."""
+    url = emulator.url
+    async with (
+        httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=1)) as calls,
+        httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=1)) as transfers,
+    ):
+        client = NemoClient(calls, tokens, attribution, transfers=transfers)
+        tokens.bind_fetcher(client.fetch_anonymous_token)
+        session = await client.create_session()
+        stream = client.stream_chat(session.session_id, GENERATE)
+        first = await anext(stream)  # the reply streams, holding the only transfer connection
+
+        state = await asyncio.wait_for(client.fetch_state(session.session_id), 5.0)
+
+        assert isinstance(first, Event) and state.session_id == session.session_id
+        await stream.aclose()
+
+
+async def test_a_second_client_for_another_server_is_refused(
+    tokens: TokenSource, attribution: Attribution, http: httpx.AsyncClient
+) -> None:
+    async with httpx.AsyncClient(base_url="http://127.0.0.1:9") as elsewhere:
+        with pytest.raises(ValueError, match="only works on the server that issued it"):
+            NemoClient(http, tokens, attribution, transfers=elsewhere)
