@@ -333,7 +333,11 @@ async def run_one(strategy: str, count: int, reply_chars: int, seconds: float) -
                     result.exactly_once += 1
             result.chunks = len(lags)
             if os.environ.get("B1_LAGS"):  # a path: every chunk's lag, to study where it grows
-                await asyncio.to_thread(Path(os.environ["B1_LAGS"]).write_text, json.dumps(study))
+                arrivals = [(r.time - api[0].time, r.method, r.path,
+                             len((r.body or {}).get("content") or "")) for r in api]
+                origin = {str(t): at - api[0].time for t, at in asked.items()}
+                dump = json.dumps({"lags": study, "requests": arrivals, "asked": origin})
+                await asyncio.to_thread(Path(os.environ["B1_LAGS"]).write_text, dump)
             result.lag_p50 = round(percentile(lags, 0.5), 2)
             result.lag_p99 = round(percentile(lags, 0.99), 2)
             result.first_text_p50 = round(percentile(firsts, 0.5), 2)
