@@ -131,7 +131,7 @@ class LiveReply:
         """Stop streaming and show `text` for good, with buttons under the last page."""
         await self._stop_flusher()
         self._latest = text
-        await self._push_whole(self._pages.for_push(text, self._shown), actions)
+        await self._push_whole(self._pages.for_push(text, self._shown, growing=False), actions)
 
     async def close(self) -> None:
         """Stop pushing edits (idempotent); what is shown stays as it is."""

@@ -339,3 +339,34 @@ async def test_a_reply_that_spills_while_its_edit_waits_posts_the_new_page_right
     ), "the new pages follow the edit at once, in its place in the platform's queue"
     await reply.finish(SENTENCE * 4)
     assert shown(port) == SENTENCE * 4
+
+
+async def test_a_page_about_to_fill_up_is_left_as_it_is_and_the_reply_goes_on_below() -> None:
+    port = RecordingPort()
+    reply = LiveReply(port, "c", interval_seconds=0.0)
+    await reply.start("Thinking…")
+    await reply.show_now(SENTENCE * 2)  # 94 of 120 characters
+    port.writes.clear()
+
+    # 20 more characters: at that pace the page would overflow before the next write
+    # leaves, so this write starts the next page instead of editing the first.
+    await reply.show_now(SENTENCE * 2 + "The music is calmer.")
+
+    assert [kind for kind, _, _ in port.writes] == ["send"]
+    assert [m.text for m in port.messages] == [SENTENCE * 2, "The music is calmer."]
+    await reply.finish(SENTENCE * 2 + "The music is calmer. Done.")
+    assert shown(port) == SENTENCE * 2 + "The music is calmer. Done."
+
+
+async def test_a_slowly_growing_page_is_edited_until_it_is_nearly_full() -> None:
+    port = RecordingPort()
+    reply = LiveReply(port, "c", interval_seconds=0.0)
+    await reply.start("Thinking…")
+    await reply.show_now((SENTENCE * 2)[:-9])
+    await reply.show_now(SENTENCE * 2)  # 9 characters more
+    port.writes.clear()
+
+    await reply.show_now(SENTENCE * 2 + "The")  # as slowly again: the same page
+
+    assert [kind for kind, _, _ in port.writes] == ["edit"]
+    assert len(port.messages) == 1
