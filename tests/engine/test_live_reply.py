@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.core.live import LiveReply
+from bot.core.message_split import split_message
 from bot.core.port import Action
 from tests.engine.memport import MemoryPort
 
@@ -370,3 +371,19 @@ async def test_a_slowly_growing_page_is_edited_until_it_is_nearly_full() -> None
 
     assert [kind for kind, _, _ in port.writes] == ["edit"]
     assert len(port.messages) == 1
+
+
+async def test_the_finished_reply_is_cut_where_a_page_reads_best() -> None:
+    port = MemoryPort(max_message_chars=PAGE)
+    reply = LiveReply(port, "c", interval_seconds=0.0, live_actions=(Action.CANCEL,))
+    final = SENTENCE + "The music gets calmer and softer in the last seconds. " + SENTENCE
+    streamed = final[: final.index(" softer") + 1]  # ends between two words, mid-sentence
+    await reply.start("Thinking…")
+    await reply.show_now(streamed)
+    await reply.show_now(final)  # kept while streaming: one write for the spill
+    assert port.messages[0].text == streamed
+
+    await reply.finish(final, (Action.EXPORT,))
+
+    assert [m.text for m in port.messages] == split_message(final, PAGE)
+    assert port.messages[0].text.endswith("the last seconds. "), "it ends with a sentence"
