@@ -43,7 +43,7 @@ from bot.core.records import RenderEnd, RenderState
 from bot.core.recovery import Attempts, Recovery, wait_seconds
 from bot.core.render_card import failed_card, progress_card, stopped_card
 from bot.core.store import Render, Store
-from bot.core.timings import Timings
+from bot.core.timings import RenderPolls, Timings
 from bot.core.video_card import video_title
 from bot.core.wording import Explain, Wording
 from bot.nemo.client import NemoClient
@@ -457,14 +457,14 @@ class RenderManager:
             return
         wording = await self._wording_for(render.conversation)
         started = time.monotonic()
-        delay = self._timings.render_first_poll_seconds
         shown_progress = render.progress
+        polls = RenderPolls(self._timings)
         shown_text: str | None = None
         errors_in_row = 0
         resubmitted = False
         while True:
-            await asyncio.sleep(delay)
-            delay = self._timings.next_render_poll(delay, time.monotonic() - started)
+            await asyncio.sleep(polls.delay)
+            polls.waited(time.monotonic() - started)
             current = await self._store.get_render(render_id)
             if current is not None and current.hold != hold:
                 log.warning("render %s: its lease went to another process; leaving it",
@@ -492,7 +492,7 @@ class RenderManager:
             except NemoError as exc:
                 errors_in_row += 1
                 log.warning("render %s: check %d failed: %r", render_id, errors_in_row, exc)
-                delay = max(delay, wait_seconds(exc, self._timings))
+                polls.wait_at_least(wait_seconds(exc, self._timings))
                 if errors_in_row >= MAX_POLL_ERRORS_IN_A_ROW:
                     message = wording.render_unreachable()
                     if isinstance(exc, TokenRefused):  # not unreachable: say what it is
@@ -511,6 +511,8 @@ class RenderManager:
                 message = await self._explain(RenderFailed(job.error or ""), wording)
                 await self._fail(render, wording, message)
                 return
+            if job.status is RenderStatus.PROCESSING:
+                polls.rendering(time.monotonic() - started, job.progress)
             if job.progress != shown_progress:
                 shown_progress = job.progress
                 render = (

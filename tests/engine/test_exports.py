@@ -10,7 +10,7 @@ import pytest
 
 from bot.core.port import Action
 from bot.core.records import RenderState
-from bot.core.timings import Timings
+from bot.core.timings import RenderPolls, Timings
 from bot.core.wording import Wording
 from bot.nemo.errors import ExportBlocked, RenderFailed
 from tests.engine.conftest import FAST, KEY, Rig, fast_config, registered_token
@@ -42,6 +42,45 @@ def test_a_finished_render_waits_for_its_poll_at_most_a_tenth_of_its_render_time
     # What that costs: polls until a typical render (30 s to 2 min) is seen.
     assert len([at for at in polls if at <= 30]) <= 10
     assert len([at for at in polls if at <= 120]) <= 25
+
+
+def seen_after(timings: Timings, render_seconds: float, stuck_at_99: float = 0.0) -> tuple[
+    float, int
+]:
+    """(how long after it finished, polls) until the schedule sees a render done whose
+    progress rises steadily as the emulator's does (pending for its first 15 %, then 10
+    to 99 %), then stays at 99 % for `stuck_at_99` seconds."""
+    polls, at = RenderPolls(timings), 0.0
+    done = render_seconds + stuck_at_99
+    count = 0
+    while True:
+        at += polls.delay
+        count += 1
+        if at >= done:
+            return at - done, count
+        polls.waited(at)
+        if at >= 0.15 * render_seconds:
+            share = min(1.0, at / render_seconds)
+            polls.rendering(at, max(10, min(99, int(10 + 89 * share))))
+
+
+def test_a_render_whose_progress_rises_is_seen_soon_after_it_finishes() -> None:
+    # B4: with the waits alone, a 5 s render was seen 1 s late, a 15 s one up to 3 s.
+    timings = Timings()
+    for render_seconds in (n / 2 for n in range(8, 2 * 20 * 60)):  # 4 s to 20 min
+        late, _ = seen_after(timings, render_seconds)
+        allowed = max(timings.render_poll_min_seconds, 0.025 * render_seconds)
+        assert late <= allowed, (render_seconds, late)
+    assert seen_after(timings, 30)[1] <= 10  # no more polls than the waits alone make
+    assert seen_after(timings, 120)[1] <= 25
+
+
+def test_a_render_stuck_at_99_percent_is_not_polled_every_half_second() -> None:
+    timings = Timings()
+    _, polls = seen_after(timings, 30, stuck_at_99=120)
+    # The waits grow again: a few polls more than the waits alone make in 150 s (27),
+    # not one every half second (240 in the last 120 s).
+    assert polls <= len(poll_times(timings, 150)) + 5
 
 
 async def generated(rig: Rig) -> None:
