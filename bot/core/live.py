@@ -220,15 +220,19 @@ class LiveReply:
         return sent.page
 
     def _write_order(self, pages: Sequence[str]) -> list[int]:
-        """The pages to write, those with new text first (a page that only changes its
-        buttons waits for them); new messages in their order, after the ones before."""
+        """The pages to write, those with new text first, in their order (new messages
+        after the ones before); then those that only change their buttons, the last page
+        first (its buttons are the reply's: Export, say; the others only lose a Cancel)."""
+
+        def buttons_only(index: int) -> bool:
+            return (
+                index < len(self._ids) and index < len(self._shown)
+                and self._shown[index] == pages[index]
+            )
+
         return sorted(
             range(len(pages)),
-            key=lambda index: (
-                index < len(self._ids) and index < len(self._shown)
-                and self._shown[index] == pages[index],
-                index,
-            ),
+            key=lambda index: (True, -index) if buttons_only(index) else (False, index),
         )
 
     async def _push(self, pages: Sequence[str], actions: Sequence[Action]) -> None:

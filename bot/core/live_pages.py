@@ -44,16 +44,14 @@ class LivePages:
         """The pages to push for `text`, given the pages the platform `shown` now.
 
         When `text` spills past the last page shown, or (while it is `growing`) will
-        soon, and that page is a good one to end on, it is kept from now on. A final
-        text (no longer `growing`), or one that no longer begins with the kept pages, is
-        cut afresh: the reply's pages end where `split_message` ends them, at a paragraph
-        or a sentence (the finished reply's buttons change anyway, so for a reply that
-        had a Cancel under its pages that costs no write more).
+        soon, and that page is a good one to end on, it is kept from now on. The final
+        text keeps them too: no text moves from one message to another as the reply
+        ends (cutting it afresh, at a paragraph, would rewrite every page at once, the
+        most writes at the busiest moment). A text that no longer begins with the kept
+        pages (a final text worded otherwise) is cut afresh.
         """
-        if not growing or (self._kept and not text.startswith(self._head)):
+        if self._kept and not text.startswith(self._head):
             self._kept, self._head = [], ""
-            if not growing:
-                return split_message(text, self._limit)
         pages = self.cut(text)
         kept = len(self._kept)
         if len(shown) == kept + 1 and len(pages) >= kept + 1:

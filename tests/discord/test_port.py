@@ -80,17 +80,27 @@ async def test_the_bot_never_makes_more_than_its_global_requests_per_second(
     assert all(channel.last_message is not None for channel in channels)
 
 
+async def two_rooms_on_a_full_budget(
+    studio: WorldFactory,
+) -> tuple[DiscordPort, tuple[str, str], tuple[str, str]]:
+    """A port allowed one request a second, and two rooms, each with a message: the first
+    posted at t = 0, the second at t = 1; a third room's post at t = 2 fills the budget.
+    Returns the port and each room's (conversation, message id)."""
+    world = await studio()
+    port, _ = port_on_fake_clock(world, DiscordLimits(requests_per_second=1))
+    rooms = [world.guild.create_text_channel(name) for name in ("first", "second", "filler")]
+    await world.env.settle()
+    first, second, filler = (conversation_key(room.id) for room in rooms)
+    first_id = await port.send(first, "shown first")  # t = 0
+    second_id = await port.send(second, "shown later")  # t = 1
+    await port.send(filler, "the budget is full now")  # t = 2
+    return port, (first, first_id), (second, second_id)
+
+
 async def test_the_channel_whose_shown_text_is_oldest_is_written_first(
     studio: WorldFactory,
 ) -> None:
-    world = await studio()
-    port, _ = port_on_fake_clock(world, DiscordLimits(requests_per_second=1))
-    rooms = [world.guild.create_text_channel(name) for name in ("stale", "fresh", "filler")]
-    await world.env.settle()
-    stale, fresh, filler = (conversation_key(room.id) for room in rooms)
-    stale_id = await port.send(stale, "shown first")  # t = 0
-    fresh_id = await port.send(fresh, "shown later")  # t = 1
-    await port.send(filler, "the budget is full now")  # t = 2
+    port, (stale, stale_id), (fresh, fresh_id) = await two_rooms_on_a_full_budget(studio)
     written: list[str] = []
 
     async def edit(key: str, message_id: str, name: str) -> None:
@@ -105,14 +115,7 @@ async def test_the_channel_whose_shown_text_is_oldest_is_written_first(
 async def test_the_next_page_of_an_update_keeps_its_place_in_the_global_queue(
     studio: WorldFactory,
 ) -> None:
-    world = await studio()
-    port, _ = port_on_fake_clock(world, DiscordLimits(requests_per_second=1))
-    rooms = [world.guild.create_text_channel(name) for name in ("spill", "other", "filler")]
-    await world.env.settle()
-    spill, other, filler = (conversation_key(room.id) for room in rooms)
-    spill_id = await port.send(spill, "page one, growing")  # t = 0
-    other_id = await port.send(other, "shown later")  # t = 1
-    await port.send(filler, "the budget is full now")  # t = 2
+    port, (spill, spill_id), (other, other_id) = await two_rooms_on_a_full_budget(studio)
     written: list[str] = []
 
     async def spill_onto_a_new_page() -> None:

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from bot.core.live import LiveReply
-from bot.core.message_split import split_message
 from bot.core.port import Action
 from tests.engine.memport import MemoryPort
 
@@ -373,17 +372,20 @@ async def test_a_slowly_growing_page_is_edited_until_it_is_nearly_full() -> None
     assert len(port.messages) == 1
 
 
-async def test_the_finished_reply_is_cut_where_a_page_reads_best() -> None:
-    port = MemoryPort(max_message_chars=PAGE)
+async def test_the_finished_reply_keeps_the_pages_it_streamed_into() -> None:
+    port = RecordingPort()
     reply = LiveReply(port, "c", interval_seconds=0.0, live_actions=(Action.CANCEL,))
     final = SENTENCE + "The music gets calmer and softer in the last seconds. " + SENTENCE
     streamed = final[: final.index(" softer") + 1]  # ends between two words, mid-sentence
     await reply.start("Thinking…")
     await reply.show_now(streamed)
     await reply.show_now(final)  # kept while streaming: one write for the spill
-    assert port.messages[0].text == streamed
+    port.writes.clear()
 
     await reply.finish(final, (Action.EXPORT,))
 
-    assert [m.text for m in port.messages] == split_message(final, PAGE)
-    assert port.messages[0].text.endswith("the last seconds. "), "it ends with a sentence"
+    assert [m.text for m in port.messages] == [streamed, final[len(streamed) :]]
+    last_id = port.messages[-1].id
+    assert port.writes == [("edit", last_id, False), ("edit", port.messages[0].id, False)], (
+        "the last page's buttons first; the first page's Cancel goes after, not urgently"
+    )
