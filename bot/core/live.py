@@ -38,8 +38,8 @@ class _Sent:
 
 #: Discord allows 5 message writes per 5 s per channel; an edit every 1.25 s (4 in 5 s)
 #: leaves room for one more write, the button change at the end of a reply, say (a spill
-#: onto a new page is one write, see `live_pages`). A chunk waits at most this long
-#: plus the write's own time: B1's p99 lag of 1.5 s for one thread alone.
+#: onto a new page is one write, see `live_pages`). A chunk waits about this long plus
+#: the write's own time (B1, one thread alone: p99 lag 1.55 s).
 EDIT_INTERVAL_SECONDS = 1.25
 #: Messages older than an hour have a tiny edit budget on Discord: start a new one before.
 MAX_EDIT_AGE_SECONDS = 55 * 60
@@ -223,17 +223,16 @@ class LiveReply:
         """The pages to write, those with new text first, in their order (new messages
         after the ones before); then those that only change their buttons, the last page
         first (its buttons are the reply's: Export, say; the others only lose a Cancel)."""
-
-        def buttons_only(index: int) -> bool:
-            return (
-                index < len(self._ids) and index < len(self._shown)
-                and self._shown[index] == pages[index]
-            )
-
         return sorted(
             range(len(pages)),
-            key=lambda index: (True, -index) if buttons_only(index) else (False, index),
+            key=lambda index: (
+                (True, -index) if self._buttons_only(index, pages[index]) else (False, index)
+            ),
         )
+
+    def _buttons_only(self, index: int, page: str) -> bool:
+        """True when message `index` shows `page` already: a write changes its buttons."""
+        return index < len(self._ids) and index < len(self._shown) and self._shown[index] == page
 
     async def _push(self, pages: Sequence[str], actions: Sequence[Action]) -> None:
         if self._ids and self._clock() - self._created_at > MAX_EDIT_AGE_SECONDS:
@@ -261,15 +260,14 @@ class LiveReply:
             page = pages[index]
             page_actions = tuple(actions) if index == len(pages) - 1 else ()
             if index < len(self._ids):
-                shown = index < len(self._shown)
-                if shown and self._shown[index] == page and (
+                buttons_only = self._buttons_only(index, page)  # not urgent: no new text
+                if buttons_only and (
                     self._shown_actions[index] == page_actions
                     or (streaming and index < len(pages) - 1)  # its Cancel can wait
                 ):
                     continue
                 sent = _Sent(page)
                 newest = partial(self._newest, index, len(pages), sent)
-                buttons_only = shown and self._shown[index] == page  # not urgent: no new text
                 try:
                     await self._port.edit(
                         conversation, self._ids[index], newest, actions=page_actions,

@@ -25,7 +25,7 @@ FENCE = "```"
 
 
 class LivePages:
-    """The pages of one live reply; `for_push` may keep a shown page, `cut` never changes."""
+    """The pages of one live reply: `for_push` may keep a shown page; `cut` changes nothing."""
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
